@@ -99,7 +99,8 @@ def _tensor(values: list[float] | list[int]) -> str:
     is_int = all(isinstance(v, int) for v in values)
     dtype, fld = ("DT_INT32", "int_val") if is_int else ("DT_FLOAT", "float_val")
     vals = "\n".join(f"  {fld}: {v}" for v in values)
-    return f"tensor {{\n  dtype: {dtype}\n  tensor_shape {{\n    dim {{\n      size: {len(values)}\n    }}\n  }}\n{vals}\n}}"
+    shape = f"  tensor_shape {{\n    dim {{\n      size: {len(values)}\n    }}\n  }}"
+    return f"tensor {{\n  dtype: {dtype}\n{shape}\n{vals}\n}}"
 
 
 def _const(name: str, values: list[float] | list[int]) -> Node:
