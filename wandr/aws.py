@@ -29,7 +29,8 @@ def region() -> str:
 
 def client(service: str, **kwargs: Any) -> Any:
     """A boto3 client for `service` in the configured region and endpoint."""
-    return boto3.client(service, region_name=region(), config=_RETRIES, **kwargs)
+    factory: Any = boto3  # the stubs overload client() per literal service name
+    return factory.client(service, region_name=region(), config=_RETRIES, **kwargs)
 
 
 @lru_cache(maxsize=4)

@@ -36,8 +36,9 @@ def parse_object_created(event: dict[str, Any]) -> dict[str, Any]:
             "bucket": detail["bucket"]["name"],
             "key": detail["object"]["key"],
             # AWS sends "etag"; moto 5.2 sends "eTag".
-            "etag": str(detail["object"].get("etag") or detail["object"].get("eTag") or "")
-            .strip('"'),
+            "etag": str(detail["object"].get("etag") or detail["object"].get("eTag") or "").strip(
+                '"'
+            ),
             "size": int(detail["object"].get("size", 0)),
         }
     except (KeyError, TypeError) as exc:
@@ -69,9 +70,17 @@ def start_workflow(event: dict[str, Any]) -> dict[str, Any]:
     except sfn.exceptions.ExecutionAlreadyExists:
         return {"execution": name, "duplicate": True, **workflow_input}
     uploads.advance(
-        raw.tenant, raw.upload_id, "processing", execution_arn=execution_arn, error=None,
-        defaults={"kind": raw.kind, "filename": raw.filename, "key": obj["key"],
-                  "size": obj["size"]},
+        raw.tenant,
+        raw.upload_id,
+        "processing",
+        execution_arn=execution_arn,
+        error=None,
+        defaults={
+            "kind": raw.kind,
+            "filename": raw.filename,
+            "key": obj["key"],
+            "size": obj["size"],
+        },
     )
     return {"execution": name, "duplicate": False, **workflow_input}
 

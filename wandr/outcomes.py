@@ -62,11 +62,15 @@ def record(event: dict[str, Any]) -> uploads.Upload:
     if status == "failed":
         report = stored_report(tenant, upload_id)
         return uploads.advance(
-            tenant, upload_id, "failed", error=failure_reason(event.get("error")),
+            tenant,
+            upload_id,
+            "failed",
+            error=failure_reason(event.get("error")),
             report_json=_bounded_json(report),
         )
     report = event.get("report")
     if not isinstance(report, dict):
         report = stored_report(tenant, upload_id)
-    return uploads.advance(tenant, upload_id, "succeeded", error=None,
-                           report_json=_bounded_json(report))
+    return uploads.advance(
+        tenant, upload_id, "succeeded", error=None, report_json=_bounded_json(report)
+    )

@@ -58,7 +58,9 @@ def safe_filename(name: str) -> str:
 def parse(key: str) -> RawKey:
     match = _KEY.match(key)
     if not match:
-        raise RawKeyError(f"key {key!r} is not tenant=<t>/kind=<csv|insight|video>/upload=<id>/<file>")
+        raise RawKeyError(
+            f"key {key!r} is not tenant=<t>/kind=<csv|insight|video>/upload=<id>/<file>"
+        )
     return RawKey(match["tenant"], match["kind"], match["upload_id"], match["filename"])  # type: ignore[arg-type]
 
 

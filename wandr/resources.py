@@ -154,8 +154,12 @@ class Resources:
 
     @property
     def tables(self) -> tuple[TableSpec, ...]:
-        return (self.uploads_table, self.aggregates_table, self.spatial_table,
-                self.pull_state_table)
+        return (
+            self.uploads_table,
+            self.aggregates_table,
+            self.spatial_table,
+            self.pull_state_table,
+        )
 
     # --- queues, workflows, catalog -------------------------------------------------
     @property
@@ -199,8 +203,9 @@ class Resources:
         return f"{self.prefix}-{logical_id.replace('_', '-')}"
 
     def function_arn(self, logical_id: str) -> str:
-        return (f"arn:aws:lambda:{self.region}:{self.account}:function:"
-                f"{self.function_name(logical_id)}")
+        return (
+            f"arn:aws:lambda:{self.region}:{self.account}:function:{self.function_name(logical_id)}"
+        )
 
     def state_machine_arn(self, name: str) -> str:
         return f"arn:aws:states:{self.region}:{self.account}:stateMachine:{name}"
@@ -227,14 +232,17 @@ class Resources:
 
     def definition_substitutions(self) -> dict[str, str]:
         """Values for the `${...}` placeholders in stepfunctions/*.asl.json."""
-        subs = {f"{_camel(f.logical_id)}FunctionArn": self.function_arn(f.logical_id)
-                for f in FUNCTIONS}
-        subs.update({
-            "RawBucket": self.raw_bucket,
-            "LakeBucket": self.lake_bucket,
-            "ResultsBucket": self.results_bucket,
-            "UploadsTable": self.uploads_table.name,
-        })
+        subs = {
+            f"{_camel(f.logical_id)}FunctionArn": self.function_arn(f.logical_id) for f in FUNCTIONS
+        }
+        subs.update(
+            {
+                "RawBucket": self.raw_bucket,
+                "LakeBucket": self.lake_bucket,
+                "ResultsBucket": self.results_bucket,
+                "UploadsTable": self.uploads_table.name,
+            }
+        )
         return subs
 
 

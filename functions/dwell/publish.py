@@ -14,6 +14,7 @@ logger = Logger(service="wandr-status")
 @logger.inject_lambda_context
 def record_status(event: dict[str, Any], context: Any) -> dict[str, Any]:
     upload = outcomes.record(event)
-    logger.info("upload status recorded",
-                extra={"upload_id": upload.upload_id, "status": upload.status})
+    logger.info(
+        "upload status recorded", extra={"upload_id": upload.upload_id, "status": upload.status}
+    )
     return {"upload_id": upload.upload_id, "status": upload.status, "error": upload.error}

@@ -19,14 +19,17 @@ LOCAL_ROLE = "wandr-local-execution"
 # Locally a failed delivery is retried after 2 s instead of the cloud's 6x function timeout,
 # so a poisoned message reaches the DLQ in seconds.
 LOCAL_VISIBILITY_TIMEOUT_S = 2
+PARQUET_SERDE = "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"
 RAW_BUCKET_CORS = {
-    "CORSRules": [{
-        "AllowedOrigins": ["*"],
-        "AllowedMethods": ["PUT", "POST", "GET", "HEAD"],
-        "AllowedHeaders": ["*"],
-        "ExposeHeaders": ["ETag"],
-        "MaxAgeSeconds": 3000,
-    }]
+    "CORSRules": [
+        {
+            "AllowedOrigins": ["*"],
+            "AllowedMethods": ["PUT", "POST", "GET", "HEAD"],
+            "AllowedHeaders": ["*"],
+            "ExposeHeaders": ["ETag"],
+            "MaxAgeSeconds": 3000,
+        }
+    ]
 }
 
 
@@ -37,20 +40,31 @@ def _role_arn(resources: Resources) -> str:
 def create_role(resources: Resources) -> None:
     trust = {
         "Version": "2012-10-17",
-        "Statement": [{
-            "Effect": "Allow",
-            "Principal": {"Service": ["lambda.amazonaws.com", "states.amazonaws.com",
-                                      "sagemaker.amazonaws.com"]},
-            "Action": "sts:AssumeRole",
-        }],
+        "Statement": [
+            {
+                "Effect": "Allow",
+                "Principal": {
+                    "Service": [
+                        "lambda.amazonaws.com",
+                        "states.amazonaws.com",
+                        "sagemaker.amazonaws.com",
+                    ]
+                },
+                "Action": "sts:AssumeRole",
+            }
+        ],
     }
     aws.client("iam").create_role(RoleName=LOCAL_ROLE, AssumeRolePolicyDocument=json.dumps(trust))
 
 
 def create_buckets(resources: Resources) -> None:
     s3 = aws.client("s3")
-    for name in (resources.raw_bucket, resources.lake_bucket, resources.results_bucket,
-                 resources.web_bucket):
+    for name in (
+        resources.raw_bucket,
+        resources.lake_bucket,
+        resources.results_bucket,
+        resources.web_bucket,
+    ):
         s3.create_bucket(Bucket=name)
     s3.put_bucket_cors(Bucket=resources.raw_bucket, CORSConfiguration=RAW_BUCKET_CORS)
     s3.put_bucket_notification_configuration(
@@ -79,8 +93,9 @@ def create_tables(resources: Resources) -> None:
 def create_queues(resources: Resources) -> dict[str, str]:
     sqs = aws.client("sqs")
     dlq_url = sqs.create_queue(QueueName=resources.ingest_dlq)["QueueUrl"]
-    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])[
-        "Attributes"]["QueueArn"]
+    dlq_arn = sqs.get_queue_attributes(QueueUrl=dlq_url, AttributeNames=["QueueArn"])["Attributes"][
+        "QueueArn"
+    ]
     redrive = {"deadLetterTargetArn": dlq_arn, "maxReceiveCount": resources.max_receive_count}
     queue_url = sqs.create_queue(
         QueueName=resources.ingest_queue,
@@ -90,7 +105,8 @@ def create_queues(resources: Resources) -> dict[str, str]:
         },
     )["QueueUrl"]
     queue_arn = sqs.get_queue_attributes(QueueUrl=queue_url, AttributeNames=["QueueArn"])[
-        "Attributes"]["QueueArn"]
+        "Attributes"
+    ]["QueueArn"]
     return {"queue_url": queue_url, "queue_arn": queue_arn, "dlq_url": dlq_url}
 
 
@@ -139,18 +155,22 @@ def load_definition(name: str, resources: Resources) -> str:
         text = text.replace("${" + placeholder + "}", value)
     if "${" in text:
         start = text.index("${")
-        raise ValueError(f"{name}.asl.json has an unknown placeholder {text[start:start + 40]!r}")
+        raise ValueError(f"{name}.asl.json has an unknown placeholder {text[start : start + 40]!r}")
     json.loads(text)
     return text
 
 
 def create_state_machines(resources: Resources) -> None:
     sfn = aws.client("stepfunctions")
-    for workflow, name in (("ingest", resources.ingest_state_machine),
-                           ("vision", resources.vision_state_machine)):
+    for workflow, name in (
+        ("ingest", resources.ingest_state_machine),
+        ("vision", resources.vision_state_machine),
+    ):
         sfn.create_state_machine(
-            name=name, definition=load_definition(workflow, resources),
-            roleArn=_role_arn(resources), type="STANDARD",
+            name=name,
+            definition=load_definition(workflow, resources),
+            roleArn=_role_arn(resources),
+            type="STANDARD",
         )
 
 
@@ -158,20 +178,23 @@ def create_catalog(resources: Resources) -> None:
     glue = aws.client("glue")
     glue.create_database(DatabaseInput={"Name": resources.glue_database})
     for table in catalog.TABLES:
-        glue.create_table(DatabaseName=resources.glue_database,
-                          TableInput=_glue_table_input(table, resources))
+        glue.create_table(
+            DatabaseName=resources.glue_database, TableInput=_glue_table_input(table, resources)
+        )
     aws.client("athena").create_work_group(
         Name=resources.athena_workgroup,
-        Configuration={"ResultConfiguration": {
-            "OutputLocation": f"s3://{resources.results_bucket}/athena/"}},
+        Configuration={
+            "ResultConfiguration": {"OutputLocation": f"s3://{resources.results_bucket}/athena/"}
+        },
     )
 
 
 def _glue_table_input(table: catalog.GlueTableSpec, resources: Resources) -> dict[str, Any]:
     location = f"s3://{resources.lake_bucket}/{table.prefix.strip('/')}/"
     parameters = {"classification": "parquet", "EXTERNAL": "TRUE"}
-    parameters.update({k: v.replace("${LakeBucket}", resources.lake_bucket)
-                       for k, v in table.projection.items()})
+    parameters.update(
+        {k: v.replace("${LakeBucket}", resources.lake_bucket) for k, v in table.projection.items()}
+    )
     return {
         "Name": table.name,
         "Description": table.description,
@@ -179,13 +202,13 @@ def _glue_table_input(table: catalog.GlueTableSpec, resources: Resources) -> dic
         "Parameters": parameters,
         "PartitionKeys": [{"Name": c.name, "Type": c.type} for c in table.partition_keys],
         "StorageDescriptor": {
-            "Columns": [{"Name": c.name, "Type": c.type, "Comment": c.comment}
-                        for c in table.columns],
+            "Columns": [
+                {"Name": c.name, "Type": c.type, "Comment": c.comment} for c in table.columns
+            ],
             "Location": location,
             "InputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetInputFormat",
             "OutputFormat": "org.apache.hadoop.hive.ql.io.parquet.MapredParquetOutputFormat",
-            "SerdeInfo": {"SerializationLibrary":
-                          "org.apache.hadoop.hive.ql.io.parquet.serde.ParquetHiveSerDe"},
+            "SerdeInfo": {"SerializationLibrary": PARQUET_SERDE},
         },
     }
 

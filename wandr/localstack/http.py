@@ -57,7 +57,7 @@ class ChaliceWsgi:
         return response(environ, start_response)
 
     def _api(self, request: Request) -> Response:
-        path = request.full_path[len(API_PREFIX):] or "/"
+        path = request.full_path[len(API_PREFIX) :] or "/"
         path = path.rstrip("?") or "/"
         headers = {k: v for k, v in request.headers.items()}
         body = request.get_data() or None
@@ -97,7 +97,8 @@ def _file_response(path: Path, immutable: bool) -> Response:
     mimetype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     response = Response(path.read_bytes(), mimetype=mimetype)
     response.headers["Cache-Control"] = (
-        "public, max-age=31536000, immutable" if immutable else "no-cache")
+        "public, max-age=31536000, immutable" if immutable else "no-cache"
+    )
     response.headers["X-Content-Type-Options"] = "nosniff"
     return response
 
@@ -107,8 +108,7 @@ class HttpServer:
 
     def __init__(self, app: ChaliceWsgi, host: str = "127.0.0.1", port: int = 0):
         self._server: BaseWSGIServer = make_server(host, port, app, threaded=True)
-        self._thread = threading.Thread(target=self._server.serve_forever, name="http",
-                                        daemon=True)
+        self._thread = threading.Thread(target=self._server.serve_forever, name="http", daemon=True)
 
     @property
     def url(self) -> str:

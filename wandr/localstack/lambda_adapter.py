@@ -82,10 +82,11 @@ def _invoke_in_process(self: LambdaFunction, event: Any = None) -> tuple[str, bo
         invoked_function_arn=self.function_arn,
     )
     try:
-        result = resolve_handler(self.handler)(event, context)
+        result = resolve_handler(str(self.handler))(event, context)
     except Exception as exc:  # a handler error is a function error, as in Lambda
-        log.warning("lambda %s raised %s: %s", self.function_name, type(exc).__name__,
-                    str(exc)[:300])
+        log.warning(
+            "lambda %s raised %s: %s", self.function_name, type(exc).__name__, str(exc)[:300]
+        )
         error = {
             "errorType": type(exc).__name__,
             "errorMessage": str(exc),

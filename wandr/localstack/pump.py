@@ -50,7 +50,9 @@ class SqsPump:
     def poll_once(self, sqs: Any, lam: Any) -> int:
         """Receive one batch and invoke the function with it; returns the batch size."""
         response = sqs.receive_message(
-            QueueUrl=self.queue_url, MaxNumberOfMessages=self.batch_size, WaitTimeSeconds=1,
+            QueueUrl=self.queue_url,
+            MaxNumberOfMessages=self.batch_size,
+            WaitTimeSeconds=1,
             MessageSystemAttributeNames=["All"],
         )
         messages = response.get("Messages", [])
@@ -62,16 +64,20 @@ class SqsPump:
         result = lam.invoke(FunctionName=self.function_name, Payload=json.dumps(event).encode())
         payload = json.loads(result["Payload"].read() or b"null")
         if result.get("FunctionError"):
-            log.warning("dispatch failed for a batch of %d: %s", len(messages),
-                        str((payload or {}).get("errorMessage", payload))[:300])
+            log.warning(
+                "dispatch failed for a batch of %d: %s",
+                len(messages),
+                str((payload or {}).get("errorMessage", payload))[:300],
+            )
             return len(messages)
         failed = {f["itemIdentifier"] for f in (payload or {}).get("batchItemFailures", [])}
         done = [m for m in messages if m["MessageId"] not in failed]
         if done:
             sqs.delete_message_batch(
                 QueueUrl=self.queue_url,
-                Entries=[{"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]}
-                         for i, m in enumerate(done)],
+                Entries=[
+                    {"Id": str(i), "ReceiptHandle": m["ReceiptHandle"]} for i, m in enumerate(done)
+                ],
             )
         return len(messages)
 

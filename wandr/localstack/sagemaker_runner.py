@@ -22,7 +22,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 from moto.core.utils import utcnow
-from moto.sagemaker.models import FakeProcessingJob, sagemaker_backends
+from moto.sagemaker.models import sagemaker_backends
 from moto.sagemaker.responses import SageMakerResponse
 
 from wandr import aws
@@ -40,7 +40,7 @@ _jobs: dict[str, threading.Thread] = {}
 def _local_path(container_path: str, root: Path) -> Path:
     if not container_path.startswith(PROCESSING_ROOT):
         raise ValueError(f"{container_path!r} is outside {PROCESSING_ROOT}")
-    return root / container_path[len(PROCESSING_ROOT):].lstrip("/")
+    return root / container_path[len(PROCESSING_ROOT) :].lstrip("/")
 
 
 def _split_s3_uri(uri: str) -> tuple[str, str]:
@@ -53,7 +53,7 @@ def _download_prefix(uri: str, target: Path) -> None:
     bucket, prefix = _split_s3_uri(uri)
     for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
         for obj in page.get("Contents", []):
-            relative = obj["Key"][len(prefix):].lstrip("/") or Path(obj["Key"]).name
+            relative = obj["Key"][len(prefix) :].lstrip("/") or Path(obj["Key"]).name
             destination = target / relative
             destination.parent.mkdir(parents=True, exist_ok=True)
             s3.download_file(bucket, obj["Key"], str(destination))
@@ -88,7 +88,7 @@ def _failure_reason(root: Path, stderr: str, returncode: int) -> str:
     return f"processing container exited with code {returncode}: {tail}"[:1024]
 
 
-def run_job(job: FakeProcessingJob, environment: dict[str, str]) -> None:
+def run_job(job: Any, environment: dict[str, str]) -> None:
     """Execute one processing job and record its outcome on the moto job object."""
     with tempfile.TemporaryDirectory(prefix="wandr-processing-") as tmp:
         root = Path(tmp)
@@ -103,8 +103,13 @@ def run_job(job: FakeProcessingJob, environment: dict[str, str]) -> None:
             timeout = (job.stopping_condition or {}).get("MaxRuntimeInSeconds", 3600)
             env = {**os.environ, **environment, "WANDR_PROCESSING_ROOT": str(root)}
             proc = subprocess.run(
-                _argv(job.app_specification), cwd=REPO_ROOT, env=env, capture_output=True,
-                text=True, timeout=timeout, check=False,
+                _argv(job.app_specification),
+                cwd=REPO_ROOT,
+                env=env,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                check=False,
             )
             for item in outputs:
                 s3_output = item["S3Output"]
@@ -114,8 +119,9 @@ def run_job(job: FakeProcessingJob, environment: dict[str, str]) -> None:
             else:
                 job.processing_job_status = "Failed"
                 job.failure_reason = _failure_reason(root, proc.stderr, proc.returncode)
-                log.warning("processing job %s failed: %s", job.processing_job_name,
-                            job.failure_reason)
+                log.warning(
+                    "processing job %s failed: %s", job.processing_job_name, job.failure_reason
+                )
         except subprocess.TimeoutExpired:
             job.processing_job_status = "Failed"
             job.failure_reason = "processing job exceeded MaxRuntimeInSeconds"
@@ -132,12 +138,13 @@ def _create_and_run(self: SageMakerResponse) -> Any:
     result = _original_create(self)
     name = self._get_param("ProcessingJobName")
     backend = sagemaker_backends[self.current_account][self.region]
-    job = backend.processing_jobs[name]
+    job: Any = backend.processing_jobs[name]  # we add status/environment fields moto lacks
     job.processing_job_status = "InProgress"
     job.processing_start_time = utcnow()
     job.environment = self._get_param("Environment") or {}
-    thread = threading.Thread(target=run_job, args=(job, dict(job.environment)),
-                              name=f"processing-{name}", daemon=True)
+    thread = threading.Thread(
+        target=run_job, args=(job, dict(job.environment)), name=f"processing-{name}", daemon=True
+    )
     _jobs[name] = thread
     thread.start()
     return result

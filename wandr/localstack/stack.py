@@ -29,7 +29,7 @@ from wandr.resources import REPO_ROOT, Resources
 
 log = logging.getLogger(__name__)
 
-STATE_FILE = REPO_ROOT / ".wandr" / "stack.json"
+STATE_FILE = Path(os.environ.get("WANDR_STATE_FILE", REPO_ROOT / ".wandr" / "stack.json"))
 LOCAL_CREDENTIALS = {
     "AWS_ACCESS_KEY_ID": "testing",
     "AWS_SECRET_ACCESS_KEY": "testing",
@@ -79,14 +79,16 @@ class LocalStack:
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         lambda_adapter.install()
         sagemaker_runner.install()
-        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self.moto_port,
-                                        verbose=False)
+        self._moto = ThreadedMotoServer(ip_address="127.0.0.1", port=self.moto_port, verbose=False)
         self._moto.start()
         self._configure_moto()
         self.queues = bootstrap.bootstrap(self.resources)
         self.identities = self._seed_identities() if self.with_api else {}
-        self._pump = SqsPump(self.queues["queue_url"], self.queues["queue_arn"],
-                             self.resources.function_name("dispatch"))
+        self._pump = SqsPump(
+            self.queues["queue_url"],
+            self.queues["queue_arn"],
+            self.resources.function_name("dispatch"),
+        )
         self._pump.start()
         if self.with_api:
             self._http = HttpServer(ChaliceWsgi(load_chalice_app()), port=self.http_port)
@@ -117,7 +119,8 @@ class LocalStack:
     def _configure_moto(self) -> None:
         response = requests.post(
             f"{self.endpoint_url}/moto-api/config",
-            json={"stepfunctions": {"execute_state_machine": True}}, timeout=10,
+            json={"stepfunctions": {"execute_state_machine": True}},
+            timeout=10,
         )
         response.raise_for_status()
 
@@ -151,24 +154,27 @@ class LocalStack:
         while time.monotonic() < deadline:
             attrs = sqs.get_queue_attributes(
                 QueueUrl=self.queues["queue_url"],
-                AttributeNames=["ApproximateNumberOfMessages",
-                                "ApproximateNumberOfMessagesNotVisible"],
+                AttributeNames=[
+                    "ApproximateNumberOfMessages",
+                    "ApproximateNumberOfMessagesNotVisible",
+                ],
             )["Attributes"]
             queued = sum(int(v) for v in attrs.values())
             running = 0
-            for name in (self.resources.ingest_state_machine,
-                         self.resources.vision_state_machine):
+            for name in (self.resources.ingest_state_machine, self.resources.vision_state_machine):
                 arn = self.resources.state_machine_arn(name)
-                running += len(sfn.list_executions(stateMachineArn=arn,
-                                                   statusFilter="RUNNING")["executions"])
+                running += len(
+                    sfn.list_executions(stateMachineArn=arn, statusFilter="RUNNING")["executions"]
+                )
             if queued == 0 and running == 0:
                 return
             time.sleep(0.3)
         raise TimeoutError(f"local stack still busy after {timeout:.0f} s")
 
 
-def read_state(path: Path = STATE_FILE) -> dict[str, Any]:
+def read_state(path: Path | None = None) -> dict[str, Any]:
     """The running stack's URLs, for the CLI in another terminal."""
+    path = path or STATE_FILE
     if not path.exists():
         raise FileNotFoundError("no local stack is running (start one with `wandr up`)")
     return dict(json.loads(path.read_text()))
