@@ -8,8 +8,8 @@ from __future__ import annotations
 
 from chalice import Chalice
 
-from wandr import identity
-from wandr.api import uploads
+from wandr import identity, spatial_store
+from wandr.api import openapi, spatial, uploads
 from wandr.api.models import (
     CompleteRequest,
     LoginRequest,
@@ -26,6 +26,17 @@ from wandr.api.models import (
     UploadOut,
     UploadPage,
     UploadTicket,
+)
+from wandr.api.models_spatial import (
+    AssociationQuery,
+    GeoJsonMap,
+    Items,
+    JourneyQuery,
+    MediaQuery,
+    MediaUrl,
+    PinIn,
+    TrackletQuery,
+    VideoQuery,
 )
 from wandr.api.routing import Api, Context
 
@@ -167,3 +178,192 @@ def complete_multipart(ctx: Context, upload_id: str) -> UploadOut:
 )
 def abort_multipart(ctx: Context, upload_id: str) -> UploadOut:
     return uploads.abort(ctx.principal, upload_id)
+
+
+# --- spatial: mall map and pins ----------------------------------------------------------
+
+
+@api.route("/map", summary="The mall map (GeoJSON)", tags=("spatial",))
+def get_map(ctx: Context) -> dict:
+    return spatial_store.get_map(ctx.principal.tenant) or {
+        "type": "FeatureCollection",
+        "features": [],
+    }
+
+
+@api.route(
+    "/map", "PUT", role="admin", body=GeoJsonMap, summary="Replace the mall map", tags=("spatial",)
+)
+def put_map(ctx: Context) -> dict:
+    return spatial.save_map(ctx.principal.tenant, ctx.body.model_dump(mode="json"))
+
+
+@api.route(
+    "/pins",
+    response=Items,
+    summary="Camera pins with adjacency and transit times",
+    tags=("spatial",),
+)
+def list_pins(ctx: Context) -> Items:
+    return Items(items=spatial_store.list_pins(ctx.principal.tenant))
+
+
+@api.route("/pins/{pin_id}", summary="One camera pin", tags=("spatial",))
+def get_pin(ctx: Context, pin_id: str) -> dict:
+    return spatial.found(spatial_store.get_pin(ctx.principal.tenant, pin_id), "pin", pin_id)
+
+
+@api.route(
+    "/pins/{pin_id}",
+    "PUT",
+    role="admin",
+    body=PinIn,
+    summary="Create or replace a camera pin",
+    tags=("spatial",),
+)
+def put_pin(ctx: Context, pin_id: str) -> dict:
+    return spatial.save_pin(ctx.principal.tenant, pin_id, ctx.body)
+
+
+@api.route(
+    "/pins/{pin_id}",
+    "DELETE",
+    role="admin",
+    summary="Delete a pin and links to it",
+    tags=("spatial",),
+)
+def delete_pin(ctx: Context, pin_id: str) -> dict:
+    if not spatial_store.delete_pin(ctx.principal.tenant, pin_id):
+        spatial.found(None, "pin", pin_id)
+    return {"deleted": pin_id}
+
+
+# --- spatial: videos and jobs ------------------------------------------------------------
+
+
+@api.route(
+    "/videos",
+    query=VideoQuery,
+    response=Items,
+    summary="Videos, optionally of a pin",
+    tags=("videos",),
+)
+def list_videos(ctx: Context) -> Items:
+    return Items(items=spatial.videos(ctx.principal.tenant, ctx.query.pin_id))
+
+
+@api.route("/videos/{upload_id}", summary="One video with its probe and status", tags=("videos",))
+def get_video(ctx: Context, upload_id: str) -> dict:
+    return spatial.video(ctx.principal.tenant, upload_id)
+
+
+@api.route(
+    "/videos/{upload_id}",
+    "DELETE",
+    role="admin",
+    summary="Delete a video's footage",
+    tags=("videos",),
+)
+def delete_video(ctx: Context, upload_id: str) -> dict:
+    return spatial.delete_video(ctx.principal, upload_id)
+
+
+@api.route(
+    "/videos/{upload_id}/stream",
+    query=MediaQuery,
+    response=MediaUrl,
+    summary="A short-lived URL to play the original or the proxy",
+    tags=("videos",),
+)
+def stream_video(ctx: Context, upload_id: str) -> dict:
+    return spatial.media_url(ctx.principal, upload_id, ctx.query.variant)
+
+
+@api.route(
+    "/videos/{upload_id}/thumbnail",
+    response=MediaUrl,
+    summary="A short-lived URL of the thumbnail",
+    tags=("videos",),
+)
+def video_thumbnail(ctx: Context, upload_id: str) -> dict:
+    return spatial.media_url(ctx.principal, upload_id, "thumbnail")
+
+
+@api.route("/jobs", response=Items, summary="Vision jobs with progress", tags=("videos",))
+def list_jobs(ctx: Context) -> Items:
+    return Items(items=spatial_store.list_jobs(ctx.principal.tenant))
+
+
+@api.route("/jobs/{upload_id}", summary="One vision job", tags=("videos",))
+def get_job(ctx: Context, upload_id: str) -> dict:
+    job = spatial_store.get_job(ctx.principal.tenant, upload_id)
+    return spatial.found(job, "job", upload_id)
+
+
+# --- spatial: tracklets, associations, journeys, reports ---------------------------------
+
+
+@api.route(
+    "/tracklets",
+    query=TrackletQuery,
+    response=Items,
+    summary="Tracklet summaries of a video or pin",
+    tags=("journeys",),
+)
+def list_tracklets(ctx: Context) -> Items:
+    q = ctx.query
+    return Items(items=spatial_store.list_tracklets(ctx.principal.tenant, q.upload_id, q.pin_id))
+
+
+@api.route(
+    "/associations",
+    query=AssociationQuery,
+    response=Items,
+    summary="Cross-camera decisions with their score components",
+    tags=("journeys",),
+)
+def list_associations(ctx: Context) -> Items:
+    rows = spatial_store.list_associations(ctx.principal.tenant, ctx.query.decision)
+    return Items(items=rows)
+
+
+@api.route(
+    "/journeys",
+    query=JourneyQuery,
+    response=Items,
+    summary="Journeys by day, minimum confidence and entry pin",
+    tags=("journeys",),
+)
+def list_journeys(ctx: Context) -> Items:
+    q = ctx.query
+    rows = spatial_store.list_journeys(
+        ctx.principal.tenant,
+        date=q.date.isoformat() if q.date else None,
+        min_confidence=q.min_confidence,
+        entry_pin=q.entry_pin,
+        limit=q.limit,
+    )
+    return Items(items=rows)
+
+
+@api.route("/journeys/{journey_id}", summary="One journey with its links", tags=("journeys",))
+def get_journey(ctx: Context, journey_id: str) -> dict:
+    journey = spatial_store.get_journey(ctx.principal.tenant, journey_id)
+    return spatial.found(journey, "journey", journey_id)
+
+
+@api.route(
+    "/reports/{name}",
+    summary="summary, entry_analysis, first_store or edge_traversal",
+    tags=("journeys",),
+)
+def get_report(ctx: Context, name: str) -> dict:
+    return spatial.report(ctx.principal.tenant, name)
+
+
+# --- the document ------------------------------------------------------------------------
+
+
+@api.route("/openapi.json", role=None, summary="This API's OpenAPI 3.1 document", tags=("meta",))
+def openapi_document(ctx: Context) -> dict:
+    return openapi.document(api.operations)

@@ -7,6 +7,7 @@ what the routes accept.
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
@@ -65,6 +66,12 @@ class UploadCreate(Strict):
     size: int = Field(ge=1, le=SINGLE_PART_MAX, description="exact size in bytes")
     sha256: str = Sha256
     content_type: str | None = Field(default=None, max_length=127, pattern=r"^[\w.+-]+/[\w.+-]+$")
+    pin_id: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$",
+        description="videos: the camera pin that filmed it",
+    )
+    recorded_at: datetime | None = Field(default=None, description="videos: when it starts")
 
 
 class MultipartCreate(Strict):
@@ -74,6 +81,12 @@ class MultipartCreate(Strict):
     sha256: str = Sha256
     part_size: int = Field(default=PART_DEFAULT, ge=PART_MIN, le=GiB)
     content_type: str | None = Field(default=None, max_length=127, pattern=r"^[\w.+-]+/[\w.+-]+$")
+    pin_id: str | None = Field(
+        default=None,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$",
+        description="videos: the camera pin that filmed it",
+    )
+    recorded_at: datetime | None = Field(default=None, description="videos: when it starts")
 
 
 class UploadOut(BaseModel):

@@ -24,7 +24,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import ClientError
 
-from wandr import aws
+from wandr import aws, spatial_store
 from wandr import uploads as store
 from wandr.api import cursors
 from wandr.api.errors import BadRequest, Conflict, NotFound, PayloadTooLarge
@@ -98,25 +98,31 @@ def duplicate_of(tenant: str, sha256: str) -> store.Upload | None:
     return None
 
 
-def _create_item(
-    principal: Principal, filename: str, kind: str, size: int, sha256: str
-) -> store.Upload:
+def _create_item(principal: Principal, req: UploadCreate | MultipartCreate) -> store.Upload:
+    """The upload item (awaiting_upload); a video also registers its camera pin."""
+    if req.pin_id is not None and spatial_store.get_pin(principal.tenant, req.pin_id) is None:
+        raise BadRequest(f"pin {req.pin_id!r} is not on your mall map")
     upload_id = new_upload_id()
-    name = safe_filename(filename)
-    key = str(RawKey(principal.tenant, kind, upload_id, name))  # type: ignore[arg-type]
+    name = safe_filename(req.filename)
+    key = str(RawKey(principal.tenant, req.kind, upload_id, name))
     item = store.Upload(
         principal.tenant,
         upload_id,
-        kind=kind,
+        kind=req.kind,
         filename=name,
         key=key,
-        size=size,
-        sha256=sha256,
+        size=req.size,
+        sha256=req.sha256,
         status="awaiting_upload",
         uploaded_by=principal.username,
         source="upload",
     )
     item.save()
+    if req.kind == "video" and req.pin_id is not None:
+        recorded = req.recorded_at.isoformat() if req.recorded_at else None
+        spatial_store.register_video(
+            principal.tenant, upload_id, req.pin_id, filename=name, recorded_at=recorded
+        )
     return item
 
 
@@ -124,7 +130,7 @@ def create(principal: Principal, req: UploadCreate) -> UploadTicket:
     earlier = duplicate_of(principal.tenant, req.sha256)
     if earlier is not None:
         return UploadTicket(upload=out(earlier), duplicate=True)
-    item = _create_item(principal, req.filename, req.kind, req.size, req.sha256)
+    item = _create_item(principal, req)
     fields = {"x-amz-meta-sha256": req.sha256}
     conditions: list[Any] = [
         ["content-length-range", req.size, req.size],
@@ -150,7 +156,7 @@ def initiate_multipart(principal: Principal, req: MultipartCreate) -> MultipartT
     part_count = math.ceil(req.size / req.part_size)
     if part_count > MAX_PARTS:
         raise BadRequest(f"{part_count} parts exceed S3's {MAX_PARTS}; use larger parts")
-    item = _create_item(principal, req.filename, req.kind, req.size, req.sha256)
+    item = _create_item(principal, req)
     extra = {"ContentType": req.content_type} if req.content_type else {}
     _s3().create_multipart_upload(
         Bucket=raw_bucket(),
