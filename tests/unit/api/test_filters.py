@@ -1,0 +1,46 @@
+"""The shared analytics filters: one parse, the same rules on every endpoint."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from pydantic import ValidationError
+
+from wandr.api.filters import DetailQuery, Filters
+
+
+def test_filters_parse_dates_lists_and_dwell_ranges():
+    f = Filters.model_validate(
+        {
+            "start": "2026-11-01",
+            "end": "2026-11-30",
+            "camera": ["cam-1", "cam-2"],
+            "min_dwell": "60",
+        }
+    )
+    assert f.start == dt.date(2026, 11, 1) and f.camera == ["cam-1", "cam-2"]
+    assert f.min_dwell == 60
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"start": "2026-11-30", "end": "2026-11-01"},
+        {"min_dwell": 600, "max_dwell": 60},
+        {"start": "2020-01-01", "end": "2026-01-01"},
+        {"min_dwell": -1},
+        {"start": "yesterday"},
+    ],
+)
+def test_impossible_filters_are_refused(values):
+    with pytest.raises(ValidationError):
+        Filters.model_validate(values)
+
+
+def test_a_detail_query_bounds_its_page_size_and_sort_column():
+    assert DetailQuery.model_validate({}).limit == 100
+    with pytest.raises(ValidationError):
+        DetailQuery.model_validate({"limit": 5000})
+    with pytest.raises(ValidationError):
+        DetailQuery.model_validate({"sort": "person_id; DROP TABLE"})
