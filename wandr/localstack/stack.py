@@ -9,6 +9,7 @@ terminal can find it.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -101,6 +102,8 @@ class LocalStack:
     def stop(self) -> None:
         if self._pump:
             self._pump.stop()
+            with contextlib.suppress(Exception):  # let running workflows finish, briefly
+                self.wait_idle(timeout=20)
         if self._http:
             self._http.stop()
         if self._moto:
