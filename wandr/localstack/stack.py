@@ -103,7 +103,7 @@ class LocalStack:
         if self._pump:
             self._pump.stop()
             with contextlib.suppress(Exception):  # let running workflows finish, briefly
-                self.wait_idle(timeout=20)
+                self.wait_idle(timeout=20, include_queue=False)
         if self._http:
             self._http.stop()
         if self._moto:
@@ -150,7 +150,7 @@ class LocalStack:
         }
 
     # --- helpers for tests and the CLI -----------------------------------------------
-    def wait_idle(self, timeout: float = 120.0) -> None:
+    def wait_idle(self, timeout: float = 120.0, include_queue: bool = True) -> None:
         """Wait until the queue is drained and no workflow execution is running."""
         sfn, sqs = aws.client("stepfunctions"), aws.client("sqs")
         deadline = time.monotonic() + timeout
@@ -162,7 +162,7 @@ class LocalStack:
                     "ApproximateNumberOfMessagesNotVisible",
                 ],
             )["Attributes"]
-            queued = sum(int(v) for v in attrs.values())
+            queued = sum(int(v) for v in attrs.values()) if include_queue else 0
             running = 0
             for name in (self.resources.ingest_state_machine, self.resources.vision_state_machine):
                 arn = self.resources.state_machine_arn(name)
