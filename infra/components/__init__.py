@@ -1,0 +1,1 @@
+"""One Construct per architectural component; each takes its dependencies as keyword args."""

@@ -1,0 +1,132 @@
+"""The REST API: the Chalice app in functions/api behind API Gateway, via `chalice.cdk`.
+
+Chalice packages the app into a SAM template (routes, API Gateway, the handler function)
+that the construct imports. Two things are Wandr-specific:
+
+- Chalice writes caches into its project directory, so the app is staged into
+  build/chalice-api/ at synth time (app.py, .chalice/config.json); the source tree stays clean.
+- The app imports the `wandr` library, which needs pyarrow and cryptography: far too big
+  (and platform-specific) for Chalice's zip. The handler function therefore runs from the
+  same container image as the data Lambdas, with its CMD set to the Chalice app object, and
+  its role is one this construct creates, so every grant is visible in the API stack.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
+from pathlib import Path
+
+from aws_cdk import aws_ecr_assets as ecr_assets
+from aws_cdk import aws_iam as iam
+from chalice.cdk import Chalice
+from constructs import Construct
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+APP_DIR = REPO_ROOT / "functions" / "api"
+BUILD_DIR = REPO_ROOT / "build" / "chalice-api"
+HANDLER = "functions.api.app.app"
+APP_NAME = "wandr-api"
+# Chalice's SAM template names the REST handler function this.
+HANDLER_RESOURCE = "APIHandler"
+
+
+class ChaliceApi(Construct):
+    """API Gateway + handler function for functions/api/app.py."""
+
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        environment: Mapping[str, str],
+        image: ecr_assets.DockerImageAsset,
+        memory_mb: int = 1024,
+        timeout_s: int = 30,
+        stage: str = "api",
+    ) -> None:
+        super().__init__(scope, construct_id)
+        self.role = iam.Role(
+            self,
+            "Role",
+            assumed_by=iam.ServicePrincipal("lambda.amazonaws.com"),
+            description="Wandr API handler",
+            managed_policies=[
+                iam.ManagedPolicy.from_aws_managed_policy_name(
+                    "service-role/AWSLambdaBasicExecutionRole"
+                )
+            ],
+        )
+        source_dir = stage_app(APP_DIR, BUILD_DIR)
+        stage_config = {
+            "api_gateway_stage": stage,
+            "manage_iam_role": False,
+            "iam_role_arn": self.role.role_arn,
+            "lambda_memory_size": memory_mb,
+            "lambda_timeout": timeout_s,
+            "xray": True,
+            "environment_variables": dict(environment),
+        }
+        # chalice.cdk writes chalice.out/ into the working directory: keep it under build/.
+        # Packaging builds (but never calls) boto3 clients, which insist on some region.
+        with _working_directory(BUILD_DIR.parent), _default_region():
+            self.chalice = Chalice(
+                self, "Chalice", source_dir=str(source_dir), stage_config=stage_config
+            )
+        self._run_from_image(image)
+
+    @property
+    def rest_api_id(self) -> str:
+        return self.chalice.get_resource("RestAPI").ref
+
+    def _run_from_image(self, image: ecr_assets.DockerImageAsset) -> None:
+        handler = self.chalice.get_resource(HANDLER_RESOURCE)
+        handler.add_override("Properties.PackageType", "Image")
+        handler.add_override("Properties.ImageUri", image.image_uri)
+        handler.add_override("Properties.ImageConfig", {"Command": [HANDLER]})
+        for prop in ("CodeUri", "Handler", "Runtime", "Layers"):
+            handler.add_deletion_override(f"Properties.{prop}")
+
+
+def stage_app(app_dir: Path, build_dir: Path) -> Path:
+    """Copy the Chalice app (app.py and its .chalice config) into a fresh build directory."""
+    app_file = app_dir / "app.py"
+    if not app_file.is_file():
+        raise FileNotFoundError(f"{app_file} is missing: the API stack needs the Chalice app")
+    if build_dir.exists():
+        shutil.rmtree(build_dir)
+    (build_dir / ".chalice").mkdir(parents=True)
+    shutil.copy2(app_file, build_dir / "app.py")
+    config_file = app_dir / ".chalice" / "config.json"
+    config = json.loads(config_file.read_text()) if config_file.is_file() else {}
+    config.setdefault("version", "2.0")
+    config["app_name"] = config.get("app_name", APP_NAME)
+    config.setdefault("stages", {})
+    (build_dir / ".chalice" / "config.json").write_text(json.dumps(config, indent=2))
+    return build_dir
+
+
+@contextmanager
+def _default_region() -> Iterator[None]:
+    had_region = "AWS_DEFAULT_REGION" in os.environ or "AWS_REGION" in os.environ
+    if not had_region:
+        os.environ["AWS_DEFAULT_REGION"] = "us-east-1"
+    try:
+        yield
+    finally:
+        if not had_region:
+            del os.environ["AWS_DEFAULT_REGION"]
+
+
+@contextmanager
+def _working_directory(path: Path) -> Iterator[None]:
+    path.mkdir(parents=True, exist_ok=True)
+    previous = Path.cwd()
+    os.chdir(path)
+    try:
+        yield
+    finally:
+        os.chdir(previous)

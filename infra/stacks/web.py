@@ -1,0 +1,33 @@
+"""Web: the dashboard's private bucket behind CloudFront."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from aws_cdk import CfnOutput, Stack
+from constructs import Construct
+
+from infra.components.web_hosting import WebHosting
+from infra.constants import Settings
+
+DIST_DIR = Path(__file__).resolve().parents[2] / "frontend" / "dist"
+
+
+class WebStack(Stack):
+    def __init__(
+        self,
+        scope: Construct,
+        construct_id: str,
+        *,
+        settings: Settings,
+        dist_dir: Path = DIST_DIR,
+        **kwargs: Any,
+    ) -> None:
+        super().__init__(scope, construct_id, **kwargs)
+        self.site = WebHosting(
+            self, "Site", bucket_name=settings.resources().web_bucket, dist_dir=dist_dir
+        )
+        CfnOutput(
+            self, "DashboardUrl", value=f"https://{self.site.distribution.distribution_domain_name}"
+        )
