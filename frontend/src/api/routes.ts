@@ -1,0 +1,54 @@
+/**
+ * Paths and response shapes of the analytics routes. They are newer than the generated
+ * schema in places, so the shapes here are read tolerantly (`items` arrays, optional fields).
+ */
+import { type Query, get } from "./client";
+
+export const ANALYTICS = {
+  summary: "/analytics/summary",
+  histogram: "/analytics/dwell-histogram",
+  occupancy: "/analytics/occupancy",
+  crowd: "/analytics/crowd",
+  waiting: "/analytics/waiting",
+  demographics: "/analytics/demographics",
+  rankings: "/analytics/rankings",
+  events: "/analytics/events",
+  export: "/analytics/events/export",
+} as const;
+
+export type Row = Record<string, unknown>;
+
+export interface Summary {
+  events?: number;
+  visitors?: number;
+  avg_dwell_s?: number | null;
+  median_dwell_s?: number | null;
+  p95_dwell_s?: number | null;
+  max_dwell_s?: number | null;
+  repeat_visitors?: number;
+  peak_hour?: number | null;
+  busiest_camera?: string | null;
+  busiest_group?: string | null;
+}
+
+/** `{items: [...]}`, `{<key>: [...]}` or a bare array, as rows. */
+export function rowsOf(data: unknown, ...keys: string[]): Row[] {
+  if (Array.isArray(data)) return data as Row[];
+  if (data && typeof data === "object") {
+    const obj = data as Record<string, unknown>;
+    for (const k of [...keys, "items", "rows", "bins", "series", "points"]) {
+      if (Array.isArray(obj[k])) return obj[k] as Row[];
+    }
+  }
+  return [];
+}
+
+export const fetchAnalytics = <T = unknown>(path: string, query: Query) => get<T>(path, query);
+
+export function num(v: unknown): number {
+  return typeof v === "number" ? v : Number(v ?? 0);
+}
+
+export function str(v: unknown): string {
+  return v === null || v === undefined ? "" : String(v);
+}
