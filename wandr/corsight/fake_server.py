@@ -372,8 +372,8 @@ class RunningFakeCorsight:
         self.port = server.server_port
         self.url = f"http://127.0.0.1:{self.port}"
         self._thread = threading.Thread(
-            target=server.serve_forever, name="fake-corsight", daemon=True
-        )
+            target=server.serve_forever, args=(0.05,), name="fake-corsight", daemon=True
+        )  # a short poll interval makes stop() quick
         self._thread.start()
 
     def __getattr__(self, name: str) -> Any:  # the knobs and counters of the app

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import threading
 from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
@@ -392,3 +393,27 @@ def _crash(*args: object, **kwargs: object) -> None:
 
 def _etag(resources: Resources, key: str) -> str:
     return str(aws.client("s3").head_object(Bucket=resources.raw_bucket, Key=key)["ETag"])
+
+
+def test_two_pulls_racing_for_one_tenant_deliver_every_event_exactly_once(
+    tenant: str, fake: RunningFakeCorsight, resources: Resources, make_options: MakeOptions
+) -> None:
+    racing = make_options(page_size=10, max_events_per_object=40)
+    outcomes: list[str] = []
+
+    def one_pull() -> None:
+        try:
+            run_pull(tenant, now=NOW, options=racing)
+            outcomes.append("done")
+        except state.ConcurrentPullError:
+            outcomes.append("lost the race")
+
+    threads = [threading.Thread(target=one_pull) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    run_pull(tenant, now=NOW, options=racing)  # whatever the loser left is picked up here
+
+    assert len(outcomes) == 2 and "done" in outcomes
+    assert pulled_event_ids(resources, tenant) == served_ids(fake)
