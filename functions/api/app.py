@@ -9,7 +9,8 @@ from __future__ import annotations
 from chalice import Chalice
 
 from wandr import identity, spatial_store
-from wandr.api import openapi, spatial, uploads
+from wandr.api import analytics, openapi, spatial, uploads
+from wandr.api.filters import ExportQuery
 from wandr.api.models import (
     CompleteRequest,
     LoginRequest,
@@ -359,6 +360,34 @@ def get_journey(ctx: Context, journey_id: str) -> dict:
 )
 def get_report(ctx: Context, name: str) -> dict:
     return spatial.report(ctx.principal.tenant, name)
+
+
+# --- analytics (wandr.queries) ------------------------------------------------------------
+
+
+def _analytics_route(path: str, function: str, query: type, summary: str) -> None:
+    def view(ctx: Context) -> object:
+        return analytics.run(function, ctx.principal.tenant, ctx.query)
+
+    view.__name__ = f"analytics_{function}"
+    api.route(f"/analytics/{path}", query=query, summary=summary, tags=("analytics",))(view)
+
+
+for _path, (_function, _query, _summary) in analytics.ENDPOINTS.items():
+    if analytics.function(_function) is not None:  # only what the query library provides
+        _analytics_route(_path, _function, _query, _summary)
+
+
+@api.route(
+    "/analytics/detail/export",
+    "POST",
+    query=ExportQuery,
+    response=MediaUrl,
+    summary="Export the filtered detail rows as CSV (a short-lived download URL)",
+    tags=("analytics",),
+)
+def export_detail(ctx: Context) -> dict:
+    return analytics.export(ctx.principal.tenant, ctx.query)
 
 
 # --- the document ------------------------------------------------------------------------

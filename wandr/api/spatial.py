@@ -60,7 +60,7 @@ def videos(tenant: str, pin_id: str | None) -> list[dict[str, Any]]:
 def delete_video(principal: Principal, upload_id: str) -> dict[str, Any]:
     """Delete the footage (raw object, proxy, thumbnail) and mark the video deleted."""
     item = video(principal.tenant, upload_id)
-    s3 = uploads._s3()
+    s3 = uploads.s3()
     upload = upload_store.get(principal.tenant, upload_id)
     if upload is not None:
         s3.delete_object(Bucket=uploads.raw_bucket(), Key=upload.key)
@@ -83,7 +83,7 @@ def media_url(principal: Principal, upload_id: str, variant: str) -> dict[str, A
         raise NotFound(f"video {upload_id!r} has no {variant} yet")
     if not key.startswith(RawKey.tenant_prefix(principal.tenant)):
         raise BadRequest(f"video {upload_id!r} points outside its tenant")  # never sign it
-    url = uploads._s3().generate_presigned_url(
+    url = uploads.s3().generate_presigned_url(
         "get_object", Params={"Bucket": bucket, "Key": key}, ExpiresIn=URL_EXPIRY_S
     )
     return {"url": url, "variant": variant, "expires_in": URL_EXPIRY_S}

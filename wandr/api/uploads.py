@@ -59,7 +59,7 @@ def raw_bucket() -> str:
     return env_name("WANDR_RAW_BUCKET", current().raw_bucket)
 
 
-def _s3() -> Any:
+def s3() -> Any:
     """An S3 client that presigns with SigV4 (what KMS-encrypted buckets require).
 
     Built here rather than by wandr.aws.client, which fixes its own Config; boto3 still
@@ -139,7 +139,7 @@ def create(principal: Principal, req: UploadCreate) -> UploadTicket:
     if req.content_type:
         fields["Content-Type"] = req.content_type
         conditions.append({"Content-Type": req.content_type})
-    post = _s3().generate_presigned_post(
+    post = s3().generate_presigned_post(
         raw_bucket(), item.key, Fields=fields, Conditions=conditions, ExpiresIn=URL_EXPIRY_S
     )
     return UploadTicket(
@@ -158,7 +158,7 @@ def initiate_multipart(principal: Principal, req: MultipartCreate) -> MultipartT
         raise BadRequest(f"{part_count} parts exceed S3's {MAX_PARTS}; use larger parts")
     item = _create_item(principal, req)
     extra = {"ContentType": req.content_type} if req.content_type else {}
-    _s3().create_multipart_upload(
+    s3().create_multipart_upload(
         Bucket=raw_bucket(),
         Key=item.key,
         Metadata={"sha256": req.sha256, "part-size": str(req.part_size)},
@@ -171,7 +171,7 @@ def initiate_multipart(principal: Principal, req: MultipartCreate) -> MultipartT
 
 def _s3_upload_id(item: store.Upload) -> str:
     """The S3 multipart UploadId for this upload's key (newest if there are several)."""
-    listing = _s3().list_multipart_uploads(Bucket=raw_bucket(), Prefix=item.key)
+    listing = s3().list_multipart_uploads(Bucket=raw_bucket(), Prefix=item.key)
     ids = [u for u in listing.get("Uploads", []) if u["Key"] == item.key]
     if not ids or item.status != "awaiting_upload":
         raise Conflict(f"upload {item.upload_id!r} has no multipart upload in progress")
@@ -185,11 +185,11 @@ def part_urls(principal: Principal, upload_id: str, numbers: list[int]) -> PartU
     if bad:
         raise BadRequest(f"part numbers must be 1..{count}", details={"invalid": bad})
     s3_id = _s3_upload_id(item)
-    s3 = _s3()
+    client = s3()
     urls = [
         PartUrl(
             part_number=n,
-            url=s3.generate_presigned_url(
+            url=client.generate_presigned_url(
                 "upload_part",
                 Params={
                     "Bucket": raw_bucket(),
@@ -224,11 +224,11 @@ def list_parts(principal: Principal, upload_id: str) -> PartList:
 
 
 def _uploaded_parts(item: store.Upload, s3_id: str) -> list[UploadedPart]:
-    s3 = _s3()
+    client = s3()
     parts: list[UploadedPart] = []
     marker = 0
     while True:
-        page = s3.list_parts(
+        page = client.list_parts(
             Bucket=raw_bucket(), Key=item.key, UploadId=s3_id, PartNumberMarker=marker
         )
         parts += [
@@ -259,7 +259,7 @@ def complete(principal: Principal, upload_id: str, req: CompleteRequest) -> Uplo
             details={"uploaded_bytes": total, "declared": int(item.size)},
         )
     try:
-        _s3().complete_multipart_upload(
+        s3().complete_multipart_upload(
             Bucket=raw_bucket(),
             Key=item.key,
             UploadId=s3_id,
@@ -277,7 +277,7 @@ def complete(principal: Principal, upload_id: str, req: CompleteRequest) -> Uplo
 def abort(principal: Principal, upload_id: str) -> UploadOut:
     item = find(principal, upload_id)
     s3_id = _s3_upload_id(item)
-    _s3().abort_multipart_upload(Bucket=raw_bucket(), Key=item.key, UploadId=s3_id)
+    s3().abort_multipart_upload(Bucket=raw_bucket(), Key=item.key, UploadId=s3_id)
     return out(
         store.advance(principal.tenant, upload_id, "failed", error="upload aborted by the client")
     )
