@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 import numpy as np
 import supervision as sv
-from trackers import ByteTrackTracker
+from trackers import ByteTrackTracker, GIoU
 
 
 @dataclass(frozen=True)
@@ -20,7 +20,9 @@ class TrackerConfig:
     lost_seconds: float = 2.0
     activation_score: float = 0.45
     high_score: float = 0.5
-    min_iou: float = 0.1
+    # GIoU (not IoU) so that at 1-2 fps a walker whose boxes no longer overlap between
+    # samples can still be matched to its Kalman prediction; GIoU < 0 means apart
+    min_iou: float = -0.4
     min_consecutive: int = 2
 
 
@@ -36,6 +38,7 @@ class Tracker:
             minimum_consecutive_frames=c.min_consecutive,
             minimum_iou_threshold=c.min_iou,
             high_conf_det_threshold=c.high_score,
+            iou=GIoU(),
         )
 
     def update(self, boxes: np.ndarray) -> list[tuple[int, np.ndarray]]:
