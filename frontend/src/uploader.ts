@@ -117,8 +117,11 @@ function xhrSend(
     xhr.open(method, url);
     xhr.upload.onprogress = (e) => onProgress(e.loaded);
     xhr.onload = () => {
-      if (xhr.status >= 200 && xhr.status < 300) resolve({ etag: xhr.getResponseHeader("ETag") });
-      else reject(new Error(`storage answered ${xhr.status}`));
+      if (xhr.status >= 200 && xhr.status < 300) {
+        // Read ETag only when CORS exposes it (asking for a hidden header logs an error).
+        const exposed = /^etag:/im.test(xhr.getAllResponseHeaders());
+        resolve({ etag: exposed ? xhr.getResponseHeader("ETag") : null });
+      } else reject(new Error(`storage answered ${xhr.status}`));
     };
     xhr.onerror = () => reject(new Error("network error while sending to storage"));
     xhr.onabort = () => reject(new DOMException("paused", "AbortError"));

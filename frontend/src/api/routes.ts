@@ -2,7 +2,7 @@
  * Paths and response shapes of the analytics routes. They are newer than the generated
  * schema in places, so the shapes here are read tolerantly (`items` arrays, optional fields).
  */
-import { type Query, get } from "./client";
+import { ApiError, get, type Query } from "./client";
 
 export const ANALYTICS = {
   summary: "/analytics/summary",
@@ -43,7 +43,36 @@ export function rowsOf(data: unknown, ...keys: string[]): Row[] {
   return [];
 }
 
-export const fetchAnalytics = <T = unknown>(path: string, query: Query) => get<T>(path, query);
+let routes: Promise<Set<string>> | null = null;
+
+/** "GET /analytics/summary", … : what this API declares in its OpenAPI document. */
+export function apiRoutes(): Promise<Set<string>> {
+  routes ??= get<{ paths?: Record<string, Record<string, unknown>> }>("/openapi.json")
+    .then(
+      (doc) =>
+        new Set(
+          Object.entries(doc.paths ?? {}).flatMap(([path, ops]) =>
+            Object.keys(ops).map((method) => `${method.toUpperCase()} ${path}`),
+          ),
+        ),
+    )
+    .catch((e) => {
+      routes = null;
+      throw e;
+    });
+  return routes;
+}
+
+/**
+ * GET an analytics route. A route this API version does not declare is "not available"
+ * without a request, so a newer dashboard degrades quietly against an older API.
+ */
+export async function fetchAnalytics<T = unknown>(path: string, query: Query): Promise<T> {
+  const declared = await apiRoutes();
+  if (!declared.has(`GET ${path}`))
+    throw new ApiError(404, "not_available", `This API does not serve ${path} yet.`);
+  return get<T>(path, query);
+}
 
 export function num(v: unknown): number {
   return typeof v === "number" ? v : Number(v ?? 0);

@@ -44,6 +44,7 @@ export function LoginPage() {
               label="Username"
               autoComplete="username"
               required
+              withAsterisk={false}
               value={username}
               onChange={(e) => setUsername(e.currentTarget.value)}
               data-autofocus
@@ -52,6 +53,7 @@ export function LoginPage() {
               label="Password"
               autoComplete="current-password"
               required
+              withAsterisk={false}
               value={password}
               onChange={(e) => setPassword(e.currentTarget.value)}
             />
