@@ -97,11 +97,15 @@ def _camel(snake: str) -> str:
 
 def _coerce(name: str, raw: Any, default: Any) -> Any:
     """Context values arrive as JSON from cdk.json or as strings from `-c key=value`."""
+    key = CONTEXT_PREFIX + _camel(name)
     if isinstance(raw, str) and not isinstance(default, str) and default is not None:
-        raw = json.loads(raw)
+        try:
+            raw = json.loads(raw)
+        except json.JSONDecodeError:
+            raise ValueError(f"context {key} must be JSON, got {raw!r}") from None
     if isinstance(default, tuple):
         if not isinstance(raw, list) or not all(isinstance(item, str) for item in raw):
-            raise ValueError(f"context {CONTEXT_PREFIX}{_camel(name)} must be a list of strings")
+            raise ValueError(f"context {key} must be a list of strings")
         return tuple(raw)
     if isinstance(default, bool):
         return bool(raw)

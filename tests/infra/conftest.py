@@ -27,11 +27,9 @@ for path in (str(REPO_ROOT), str(Path(__file__).parent)):
 
 import aws_cdk as cdk  # noqa: E402
 from aws_cdk import assertions  # noqa: E402
+from template_helpers import CONTEXT  # noqa: E402
 
 from infra.app import WandrStacks, build  # noqa: E402
-
-TENANTS = ["acme", "globex"]
-CONTEXT = {"wandr:tenants": TENANTS, "wandr:alarmEmail": "ops@example.com"}
 
 
 @dataclass

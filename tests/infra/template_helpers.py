@@ -4,6 +4,10 @@ from __future__ import annotations
 
 from typing import Any
 
+# The context the session's app is synthesised with.
+TENANTS = ["acme", "globex"]
+CONTEXT = {"wandr:tenants": TENANTS, "wandr:alarmEmail": "ops@example.com"}
+
 
 def resources_of(template: dict[str, Any], resource_type: str) -> dict[str, dict[str, Any]]:
     return {k: v for k, v in template["Resources"].items() if v["Type"] == resource_type}

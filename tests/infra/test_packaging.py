@@ -1,0 +1,64 @@
+"""What synth stages: small image contexts, never the virtualenv, and the settings it reads."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from infra.components.functions import image_excludes
+from infra.constants import Settings
+
+FORBIDDEN = (".venv", "node_modules", "cdk.out", "frontend", "tests", "bench", "infra")
+
+
+def _docker_assets(synth):
+    for name in ("Pipeline", "Vision", "Api"):
+        manifest = json.loads((synth.outdir / f"{name}.assets.json").read_text())
+        yield from manifest.get("dockerImages", {}).values()
+
+
+def test_image_assets_stage_only_the_library_and_their_own_sources(synth):
+    staged = list(_docker_assets(synth))
+    assert len(staged) == 3  # data image in pipeline and api (one hash), vision image
+    for image in staged:
+        directory = synth.outdir / image["source"]["directory"]
+        top = {p.name for p in directory.iterdir()}
+        assert "wandr" in top
+        assert not top & set(FORBIDDEN)
+        size = sum(f.stat().st_size for f in directory.rglob("*") if f.is_file())
+        assert size < 20 * 1024 * 1024
+
+
+def test_pipeline_and_api_share_one_data_image(synth):
+    hashes = {
+        image["source"]["directory"]
+        for image in _docker_assets(synth)
+        if image["source"].get("dockerFile") == "functions/Dockerfile"
+    }
+    assert len(hashes) == 1
+
+
+def test_dockerignore_starts_from_nothing_and_lets_in_the_library_and_handlers():
+    patterns = image_excludes()
+    assert patterns[0] == "*"
+    assert {"!wandr", "!functions"} <= set(patterns)
+
+
+def test_settings_read_context_values_from_cdk_json_and_command_line_strings():
+    context = {
+        "wandr:tenants": '["acme","globex"]',
+        "wandr:corsightPullMinutes": "5",
+        "wandr:retainData": False,
+        "wandr:alarmEmail": "",
+    }
+    settings = Settings.from_context(context.get)
+    assert settings.tenants == ("acme", "globex")
+    assert settings.corsight_pull_minutes == 5
+    assert settings.retain_data is False
+    assert settings.alarm_email is None
+
+
+def test_settings_refuse_a_tenants_value_that_is_not_a_list_of_strings():
+    with pytest.raises(ValueError, match="wandr:tenants"):
+        Settings.from_context({"wandr:tenants": "acme"}.get)
