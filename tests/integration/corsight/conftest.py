@@ -36,7 +36,7 @@ def moto_url() -> Iterator[str]:
 
 
 @pytest.fixture
-def resources(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> Resources:
+def resources(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> Iterator[Resources]:
     """Fresh, empty AWS resources with the names the code uses."""
     for name, value in {
         "AWS_ENDPOINT_URL": moto_url,
@@ -66,7 +66,9 @@ def resources(moto_url: str, monkeypatch: pytest.MonkeyPatch) -> Resources:
             ],
             BillingMode="PAY_PER_REQUEST",
         )
-    return res
+    yield res
+    PullState._connection = None  # do not leave models bound to this server
+    Upload._connection = None
 
 
 @pytest.fixture
