@@ -27,10 +27,14 @@ def region() -> str:
     return os.environ.get("AWS_REGION") or os.environ.get("AWS_DEFAULT_REGION") or "us-east-1"
 
 
-def client(service: str, **kwargs: Any) -> Any:
-    """A boto3 client for `service` in the configured region and endpoint."""
+def client(service: str, config: Config | None = None, **kwargs: Any) -> Any:
+    """A boto3 client for `service` in the configured region and endpoint.
+
+    A `config` passed in is merged over the standard retry policy.
+    """
     factory: Any = boto3  # the stubs overload client() per literal service name
-    return factory.client(service, region_name=region(), config=_RETRIES, **kwargs)
+    merged = _RETRIES.merge(config) if config else _RETRIES
+    return factory.client(service, region_name=region(), config=merged, **kwargs)
 
 
 @lru_cache(maxsize=4)

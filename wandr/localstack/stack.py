@@ -85,6 +85,9 @@ class LocalStack:
         self._configure_moto()
         self.queues = bootstrap.bootstrap(self.resources)
         self.identities = self._seed_identities() if self.with_api else {}
+        if self.identities:  # what CDK gives the API Lambda as environment in the cloud
+            os.environ["WANDR_USER_POOL_ID"] = self.identities["user_pool_id"]
+            os.environ["WANDR_USER_POOL_CLIENT_ID"] = self.identities["client_id"]
         self._pump = SqsPump(
             self.queues["queue_url"],
             self.queues["queue_arn"],
