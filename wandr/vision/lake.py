@@ -9,12 +9,12 @@ The lead adds VISION_TABLES to wandr.catalog.TABLES.
 
 from __future__ import annotations
 
+import io
 import json
 from typing import Any
 
 import pyarrow as pa
 import pyarrow.parquet as pq
-from pyarrow import fs as pafs
 
 from wandr.catalog import Column, GlueTableSpec
 
@@ -85,12 +85,19 @@ def table(rows: list[dict[str, Any]], columns: tuple[Column, ...]) -> pa.Table:
     return pa.Table.from_pylist([{c.name: r.get(c.name) for c in columns} for r in rows], schema)
 
 
-def write_partition(filesystem: pafs.FileSystem, base: str, data: pa.Table) -> str:
-    """Replace everything under `base` (bucket/prefix/partition/) with one Parquet file."""
-    selector = pafs.FileSelector(base, allow_not_found=True, recursive=True)
-    for info in filesystem.get_file_info(selector):
-        if info.type == pafs.FileType.File:
-            filesystem.delete_file(info.path)
-    path = f"{base.rstrip('/')}/part-0.parquet"
-    pq.write_table(data, path, filesystem=filesystem)
-    return path
+def write_partition(s3: Any, bucket: str, prefix: str, data: pa.Table) -> str:
+    """Replace everything under `prefix` (a partition folder) with one Parquet object.
+
+    Written through the boto3 client (not pyarrow's S3 filesystem) so the same code runs
+    against AWS, the moto server and moto's in-process mock used by the tests.
+    """
+    prefix = prefix.rstrip("/") + "/"
+    key = f"{prefix}part-0.parquet"
+    for page in s3.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
+        for obj in page.get("Contents", []):
+            if obj["Key"] != key:
+                s3.delete_object(Bucket=bucket, Key=obj["Key"])
+    sink = io.BytesIO()
+    pq.write_table(data, sink)
+    s3.put_object(Bucket=bucket, Key=key, Body=sink.getvalue())
+    return f"s3://{bucket}/{key}"

@@ -42,15 +42,15 @@ def publish(state: dict[str, Any]) -> dict[str, Any]:
     reports = _read(s3, bucket, f"{prefix}reports.json")
 
     lake_bucket = os.environ.get("WANDR_LAKE_BUCKET", current().lake_bucket)
-    fs = aws.s3_filesystem()
-    lake.write_partition(fs, f"{lake_bucket}/vision_tracklets/tenant={tenant}/upload={upload_id}",
+    lake.write_partition(s3, lake_bucket, f"vision_tracklets/tenant={tenant}/upload={upload_id}",
                          lake.table([lake.tracklet_row(t) for t in tracklets],
                                     lake.TRACKLET_COLUMNS))  # fmt: skip
-    lake.write_partition(fs, f"{lake_bucket}/vision_associations/tenant={tenant}",
+    lake.write_partition(s3, lake_bucket, f"vision_associations/tenant={tenant}",
                          lake.table(decisions, lake.ASSOCIATION_COLUMNS))  # fmt: skip
     lake.write_partition(
-        fs,
-        f"{lake_bucket}/vision_journeys/tenant={tenant}",
+        s3,
+        lake_bucket,
+        f"vision_journeys/tenant={tenant}",
         lake.table([lake.journey_row(j) for j in paths], lake.JOURNEY_COLUMNS),
     )
 
