@@ -104,7 +104,7 @@ class RetryPolicy:
     attempts: int = 5
     backoff_factor: float = 0.5
     backoff_max_s: float = 30.0
-    retry_after_max_s: int = 60
+    retry_after_max_s: int = 30
     connect_timeout_s: float = 5.0
     read_timeout_s: float = 30.0
 

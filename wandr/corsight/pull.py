@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import base64
 import hashlib
+import json
 import logging
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from datetime import UTC, datetime
 from typing import Any
@@ -143,6 +144,27 @@ def load_settings(tenant: str) -> CorsightSettings:
             f"cannot read secret {name} ({code}): create it with base_url, username, password"
         ) from None
     return CorsightSettings.from_json(secret.get("SecretString") or "", source=f"secret {name}")
+
+
+def save_settings(tenant: str, secret: Mapping[str, Any]) -> str:
+    """Create or replace the tenant's Corsight secret after checking it; returns its name.
+
+    For the demo and for operators configuring a tenant from the CLI; the schedule itself
+    only reads the secret.
+    """
+    if not rawkeys.is_valid_id(tenant):
+        raise ValueError(f"tenant id {tenant!r} is not a valid id ([A-Za-z0-9_-], max 64)")
+    name = secret_name(tenant)
+    text = json.dumps(dict(secret))
+    CorsightSettings.from_json(text, source=f"settings for {name}")
+    client = aws.client("secretsmanager")
+    try:
+        client.put_secret_value(SecretId=name, SecretString=text)
+    except ClientError as error:
+        if error.response.get("Error", {}).get("Code") != "ResourceNotFoundException":
+            raise
+        client.create_secret(Name=name, SecretString=text)
+    return name
 
 
 def upload_id_for(cursor: str | None, to: str) -> str:

@@ -417,3 +417,17 @@ def test_two_pulls_racing_for_one_tenant_deliver_every_event_exactly_once(
 
     assert len(outcomes) == 2 and "done" in outcomes
     assert pulled_event_ids(resources, tenant) == served_ids(fake)
+
+
+def test_saved_settings_are_checked_and_then_used_by_the_next_pull(
+    resources: Resources, fake: RunningFakeCorsight, options: PullOptions
+) -> None:
+    with pytest.raises(CorsightError, match="username"):
+        pull.save_settings("mall-9", {"base_url": fake.url, "password": "x"})
+    pull.save_settings("mall-9", fake.secret(password="stale"))
+    name = pull.save_settings("mall-9", fake.secret())  # replaces the first one
+
+    run_pull("mall-9", now=NOW, options=options)
+
+    assert name == "wandr/corsight/mall-9"
+    assert pulled_event_ids(resources, "mall-9") == served_ids(fake)
