@@ -1,0 +1,40 @@
+"""Timestamps as real exports write them, read into naive UTC milliseconds.
+
+Accepted per value (a file may mix them): epoch seconds or milliseconds (also in scientific
+notation), ISO-8601 with `T` or a space, with or without fraction, with `Z` or a numeric zone
+(converted to UTC) or without a zone (taken as UTC). Anything else is null, and the caller
+reports it. The epoch path runs first because it is the common case and the cheapest.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+_EPOCH_MS_ABOVE = 1e11  # a number this large is milliseconds, not seconds
+_ZONED = ("%Y-%m-%dT%H:%M:%S%.f%:z", "%Y-%m-%dT%H:%M%:z")
+_NAIVE = ("%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y/%m/%dT%H:%M:%S%.f", "%Y-%m-%d")
+
+
+def parse(values: pl.Series) -> pl.Series:
+    """String series -> Datetime("ms") series (naive UTC); unparseable values become null."""
+    text = values.str.strip_chars()
+    number = text.cast(pl.Float64, strict=False)
+    millis = pl.select(
+        pl.when(number.abs() > _EPOCH_MS_ABOVE).then(number).otherwise(number * 1000.0)
+        .round(0).cast(pl.Int64, strict=False).cast(pl.Datetime("ms"))
+    ).to_series()
+    todo = millis.is_null() & text.is_not_null() & (text != "")
+    if not todo.any():
+        return millis.alias(values.name)
+    iso = (text.filter(todo).str.replace(r"[zZ]$", "+00:00")
+           .str.replace(r"^(\d{4}[-/]\d\d[-/]\d\d)[ T]", "${1}T")
+           .str.replace(r"([+-]\d\d)(\d\d)$", "${1}:${2}")
+           .str.replace(r"([+-]\d\d)$", "${1}:00"))
+    parsed = pl.Series(values.name, [None] * len(iso), pl.Datetime("ms"))
+    for fmt in _ZONED:
+        attempt = (iso.str.to_datetime(fmt, strict=False, time_unit="ms", time_zone="UTC")
+                   .dt.replace_time_zone(None))
+        parsed = parsed.fill_null(attempt)
+    for fmt in _NAIVE:
+        parsed = parsed.fill_null(iso.str.to_datetime(fmt, strict=False, time_unit="ms"))
+    return millis.scatter(todo.arg_true(), parsed).alias(values.name)
