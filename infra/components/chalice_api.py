@@ -3,8 +3,10 @@
 Chalice packages the app into a SAM template (routes, API Gateway, the handler function)
 that the construct imports. Two things are Wandr-specific:
 
-- Chalice writes caches into its project directory, so the app is staged into
-  build/chalice-api/ at synth time (app.py, .chalice/config.json); the source tree stays clean.
+- Chalice writes caches into its project directory and `chalice.out/` into the working
+  directory, so the app (app.py, .chalice/config.json) is staged into a private temporary
+  directory per synth, removed when the process exits: the source tree stays clean and
+  parallel synths (pytest-xdist) cannot trip over each other.
 - The app imports the `wandr` library, which needs pyarrow and cryptography: far too big
   (and platform-specific) for Chalice's zip. The handler function therefore runs from the
   same container image as the data Lambdas, with its CMD set to the Chalice app object, and
@@ -13,9 +15,11 @@ that the construct imports. Two things are Wandr-specific:
 
 from __future__ import annotations
 
+import atexit
 import json
 import os
 import shutil
+import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
 from pathlib import Path
@@ -27,7 +31,6 @@ from constructs import Construct
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 APP_DIR = REPO_ROOT / "functions" / "api"
-BUILD_DIR = REPO_ROOT / "build" / "chalice-api"
 HANDLER = "functions.api.app.app"
 APP_NAME = "wandr-api"
 # Chalice's SAM template names the REST handler function this.
@@ -60,7 +63,8 @@ class ChaliceApi(Construct):
                 )
             ],
         )
-        source_dir = stage_app(APP_DIR, BUILD_DIR)
+        workdir = _private_workdir()
+        source_dir = stage_app(APP_DIR, workdir / "app")
         stage_config = {
             "api_gateway_stage": stage,
             "manage_iam_role": False,
@@ -70,9 +74,8 @@ class ChaliceApi(Construct):
             "xray": True,
             "environment_variables": dict(environment),
         }
-        # chalice.cdk writes chalice.out/ into the working directory: keep it under build/.
         # Packaging builds (but never calls) boto3 clients, which insist on some region.
-        with _working_directory(BUILD_DIR.parent), _default_region():
+        with _working_directory(workdir), _default_region():
             self.chalice = Chalice(
                 self, "Chalice", source_dir=str(source_dir), stage_config=stage_config
             )
@@ -92,21 +95,30 @@ class ChaliceApi(Construct):
 
 
 def stage_app(app_dir: Path, build_dir: Path) -> Path:
-    """Copy the Chalice app (app.py and its .chalice config) into a fresh build directory."""
-    app_file = app_dir / "app.py"
-    if not app_file.is_file():
-        raise FileNotFoundError(f"{app_file} is missing: the API stack needs the Chalice app")
+    """Copy the Chalice project (app.py, its modules and .chalice/config.json) to build_dir."""
+    if not (app_dir / "app.py").is_file():
+        raise FileNotFoundError(f"{app_dir / 'app.py'} is missing: the API stack needs it")
     if build_dir.exists():
         shutil.rmtree(build_dir)
-    (build_dir / ".chalice").mkdir(parents=True)
-    shutil.copy2(app_file, build_dir / "app.py")
-    config_file = app_dir / ".chalice" / "config.json"
+    # requirements.txt stays behind: its packages are in the image (functions/requirements-
+    # lambda.txt), and leaving it would make Chalice download Linux wheels during synth.
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "deployments", "requirements.txt")
+    shutil.copytree(app_dir, build_dir, ignore=ignore)
+    config_file = build_dir / ".chalice" / "config.json"
     config = json.loads(config_file.read_text()) if config_file.is_file() else {}
     config.setdefault("version", "2.0")
-    config["app_name"] = config.get("app_name", APP_NAME)
+    config.setdefault("app_name", APP_NAME)
     config.setdefault("stages", {})
-    (build_dir / ".chalice" / "config.json").write_text(json.dumps(config, indent=2))
+    config_file.parent.mkdir(exist_ok=True)
+    config_file.write_text(json.dumps(config, indent=2))
     return build_dir
+
+
+def _private_workdir() -> Path:
+    """A temporary directory that lives until the process exits (after app.synth())."""
+    path = Path(tempfile.mkdtemp(prefix="wandr-chalice-"))
+    atexit.register(shutil.rmtree, path, ignore_errors=True)
+    return path
 
 
 @contextmanager

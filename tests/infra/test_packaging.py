@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import pytest
 
 from infra.components.functions import image_excludes
 from infra.constants import Settings
 
+REPO_ROOT = Path(__file__).resolve().parents[2]
 FORBIDDEN = (".venv", "node_modules", "cdk.out", "frontend", "tests", "bench", "infra")
 
 
@@ -62,3 +64,14 @@ def test_settings_read_context_values_from_cdk_json_and_command_line_strings():
 def test_settings_refuse_a_tenants_value_that_is_not_a_list_of_strings():
     with pytest.raises(ValueError, match="wandr:tenants"):
         Settings.from_context({"wandr:tenants": "acme"}.get)
+
+
+def _requirements(path: Path) -> set[str]:
+    lines = (line.split("#")[0].strip() for line in path.read_text().splitlines())
+    return {line.lower() for line in lines if line}
+
+
+def test_the_lambda_image_installs_every_requirement_of_the_api_app():
+    api = REPO_ROOT / "functions" / "api" / "requirements.txt"
+    image = REPO_ROOT / "functions" / "requirements-lambda.txt"
+    assert _requirements(api) <= _requirements(image)
