@@ -44,9 +44,12 @@ FUNCTION_ACCESS: dict[str, Access] = {
     ),
     # Records the outcome; reads the stored report from results.
     "record_status": Access(read_buckets=("results",), read_write_tables=("uploads",)),
-    # Probes the video, writes proxy/thumbnail and the job config for SageMaker.
+    # Probes the video, writes proxy/thumbnail and the job config for SageMaker, and
+    # registers the video and its job in the spatial table.
     "vision_prepare": Access(
-        read_buckets=("raw",), read_write_buckets=("results",), read_write_tables=("uploads",)
+        read_buckets=("raw",),
+        read_write_buckets=("results",),
+        read_write_tables=("spatial", "uploads"),
     ),
     # Loads the job's outputs into the lake and the spatial table.
     "vision_publish": Access(
@@ -62,13 +65,13 @@ FUNCTION_ACCESS: dict[str, Access] = {
     ),
 }
 
-# The API handler: presigned (multipart) uploads into raw, dashboards from DynamoDB, detail
-# rows and exports from the lake and Athena.
+# The API handler: presigned (multipart) uploads into raw, dashboards from DynamoDB, mall
+# maps and pins in the spatial table, detail rows and exports from the lake and Athena.
 API_ACCESS = Access(
     read_buckets=("lake",),
     read_write_buckets=("raw", "results"),
-    read_tables=("aggregates", "spatial", "pull_state"),
-    read_write_tables=("uploads",),
+    read_tables=("aggregates", "pull_state"),
+    read_write_tables=("uploads", "spatial"),
 )
 
 # The SageMaker Processing job: reads the video and its config, writes its outputs.
