@@ -89,6 +89,9 @@ def up(
     port: Annotated[int, typer.Option(help="HTTP port for the API and dashboard")] = 8080,
     moto_port: Annotated[int, typer.Option(help="port of the moto server")] = 5055,
     rows: Annotated[int, typer.Option(help="demo camera events to generate")] = DEMO_ROWS,
+    corsight_fake: Annotated[
+        bool, typer.Option(help="also serve a fake Corsight API for the demo tenant's pulls")
+    ] = False,
 ) -> None:
     """Start the local stack, print its URLs and the demo login, serve until Ctrl-C."""
     from wandr.localstack.stack import LocalStack
@@ -102,6 +105,7 @@ def up(
     console.print(f"  API        {state['api_url']}  (OpenAPI: {state['api_url']}/openapi.json)")
     console.print(f"  AWS (moto) {state['endpoint_url']}")
     _print_login(state)
+    fake = _start_fake_corsight() if corsight_fake else None
     stopped = threading.Event()
     signal.signal(signal.SIGTERM, lambda *_: stopped.set())
     try:
@@ -114,8 +118,21 @@ def up(
     except KeyboardInterrupt:
         pass
     finally:
+        if fake:
+            fake.stop()
         stack.stop()
         console.print("local stack stopped")
+
+
+def _start_fake_corsight() -> Any:
+    """A fake Corsight server with seeded events, registered as the demo tenant's source."""
+    from wandr.corsight import fake_server
+    from wandr.corsight.pull import save_settings
+
+    fake = fake_server.start(2_000, seed=7)
+    save_settings("demo", fake.secret())
+    console.print(f"  Corsight (fake) {fake.url}  pull: `wandr corsight pull --tenant demo`")
+    return fake
 
 
 def _load_demo(state: dict[str, Any], rows: int) -> None:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from chalice import Chalice
 
 from wandr import identity, spatial_store
-from wandr.api import analytics, openapi, spatial, uploads
+from wandr.api import analytics, corsight, openapi, spatial, uploads
 from wandr.api.filters import ExportQuery
 from wandr.api.models import (
     CompleteRequest,
@@ -388,6 +388,33 @@ for _path, (_function, _query, _summary) in analytics.ENDPOINTS.items():
 )
 def export_detail(ctx: Context) -> dict:
     return analytics.export(ctx.principal.tenant, ctx.query)
+
+
+# --- Corsight pulls ----------------------------------------------------------------------
+
+
+@api.route(
+    "/corsight/pull",
+    "POST",
+    role="admin",
+    response=corsight.PullStarted,
+    status=202,
+    summary="Pull new events from the tenant's Corsight server now (asynchronous)",
+    tags=("corsight",),
+)
+def start_corsight_pull(ctx: Context) -> corsight.PullStarted:
+    return corsight.start_pull(ctx.principal.tenant)
+
+
+@api.route(
+    "/corsight/status",
+    role="admin",
+    response=corsight.PullStatus,
+    summary="The tenant's Corsight pull cursor, last success and last error",
+    tags=("corsight",),
+)
+def corsight_status(ctx: Context) -> corsight.PullStatus:
+    return corsight.status(ctx.principal.tenant)
 
 
 # --- the document ------------------------------------------------------------------------
