@@ -266,25 +266,28 @@ def status(
 @app.command()
 def sql(
     query: Annotated[str, typer.Argument(help="Athena (Trino) SQL")],
-    tenant: Annotated[str | None, typer.Option(help="restrict to one tenant")] = None,
     lake: Annotated[
-        str | None, typer.Option(help="a local lake folder instead of the stack")
+        str | None, typer.Option(help="a local lake folder instead of the running stack's")
     ] = None,
 ) -> None:
     """Run analysts' Athena SQL locally: sqlglot transpiles it, DuckDB runs it on the lake."""
     from wandr import sql as lake_sql
+    from wandr.lake import Lake
 
     if lake is None:
         _use_stack_environment(_state())
+        target = Lake.s3(Resources().lake_bucket)
+    else:
+        target = Lake.local(lake)
     started = time.perf_counter()
-    result = lake_sql.run(query, tenant=tenant, lake=lake)
+    columns, rows = lake_sql.run(query, target)
     table = Table(show_lines=False)
-    for column in result.column_names:
+    for column in columns:
         table.add_column(column)
-    for row in result.to_pylist():
-        table.add_row(*("" if v is None else str(v) for v in row.values()))
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row))
     console.print(table)
-    console.print(f"{result.num_rows} rows in {time.perf_counter() - started:.2f} s")
+    console.print(f"{len(rows)} rows in {time.perf_counter() - started:.2f} s")
 
 
 @corsight_app.command("pull")
