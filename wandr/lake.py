@@ -126,8 +126,11 @@ class StagingWriter(Sink):
         frame = pl.from_arrow(table)
         assert isinstance(frame, pl.DataFrame)
         days = frame.get_column(DAY_COLUMN[self.table]).dt.date().cast(pl.String)
-        for (day,), part in frame.with_columns(days.alias("_dt")).partition_by(
-                "_dt", as_dict=True, include_key=False).items():
+        for (day,), part in (
+            frame.with_columns(days.alias("_dt"))
+            .partition_by("_dt", as_dict=True, include_key=False)
+            .items()
+        ):
             self._add(str(day), part.to_arrow().cast(self.schema))
 
     def _add(self, day: str, table: pa.Table) -> None:
@@ -146,8 +149,12 @@ class StagingWriter(Sink):
         writer = self._writers.get(day)
         if writer is None:
             self.lake._parent(self.staged(day))
-            writer = pq.ParquetWriter(self.lake.path(self.staged(day)), self.schema,
-                                      filesystem=self.lake.fs, compression=COMPRESSION)
+            writer = pq.ParquetWriter(
+                self.lake.path(self.staged(day)),
+                self.schema,
+                filesystem=self.lake.fs,
+                compression=COMPRESSION,
+            )
             self._writers[day] = writer
         writer.write_table(pa.concat_tables(buffer))
 
@@ -163,8 +170,10 @@ class StagingWriter(Sink):
         self.rows = {d: n for d, n in self.rows.items() if n > 0}
         for day in [d for d in self._all_days() if d not in self.rows]:
             self.lake.delete(self.staged(day))
-        self.lake.write_json(f"{staging_dir(self.tenant, self.upload_id)}/{self.table}.json",
-                             {"table": self.table, "rows": self.rows})
+        self.lake.write_json(
+            f"{staging_dir(self.tenant, self.upload_id)}/{self.table}.json",
+            {"table": self.table, "rows": self.rows},
+        )
         return dict(sorted(self.rows.items()))
 
     def _all_days(self) -> list[str]:
@@ -199,8 +208,12 @@ class Commit:
     rows: int
 
     def to_dict(self) -> dict[str, Any]:
-        return {"table": self.table, "days": self.days, "touched_days": self.touched_days,
-                "rows": self.rows}
+        return {
+            "table": self.table,
+            "days": self.days,
+            "touched_days": self.touched_days,
+            "rows": self.rows,
+        }
 
 
 def commit(lake: Lake, table: str, tenant: str, upload_id: str) -> Commit:
@@ -210,8 +223,7 @@ def commit(lake: Lake, table: str, tenant: str, upload_id: str) -> Commit:
     if not lake.exists(meta_rel):
         if lake.exists(manifest_rel):  # a retried commit that already finished
             done = lake.read_json(manifest_rel)
-            return Commit(table, done["days"], done.get("touched_days", done["days"]),
-                          done["rows"])
+            return Commit(table, done["days"], done.get("touched_days", done["days"]), done["rows"])
         raise InvalidUpload(f"nothing staged for upload {upload_id}; run validation first")
     staged_rows: dict[str, int] = lake.read_json(meta_rel)["rows"]
     previous = lake.read_json(manifest_rel) if lake.exists(manifest_rel) else None
@@ -226,14 +238,16 @@ def commit(lake: Lake, table: str, tenant: str, upload_id: str) -> Commit:
     days = sorted(staged_rows)
     touched = sorted(set(days) | old_days)
     rows = sum(staged_rows.values())
-    lake.write_json(manifest_rel, {"table": table, "days": days, "touched_days": touched,
-                                   "rows": rows})
+    lake.write_json(
+        manifest_rel, {"table": table, "days": days, "touched_days": touched, "rows": rows}
+    )
     lake.delete_dir(staging_dir(tenant, upload_id))
     return Commit(table, days, touched, rows)
 
 
-def read_days(lake: Lake, table: str, tenant: str, days: list[str],
-              columns: list[str] | None = None) -> pa.Table | None:
+def read_days(
+    lake: Lake, table: str, tenant: str, days: list[str], columns: list[str] | None = None
+) -> pa.Table | None:
     """Every row of `table` for `tenant` on `days` (all uploads), or None if there are none."""
     parts = []
     for day in days:

@@ -51,9 +51,10 @@ def sniff(head: bytes, total_size: int, limits: Limits) -> Sniffed:
     if end < 0:
         if len(head) >= limits.max_line_bytes or total_size > len(head):
             raise InvalidUpload(
-                f"the first line is longer than {limits.max_line_bytes} bytes; not a CSV")
+                f"the first line is longer than {limits.max_line_bytes} bytes; not a CSV"
+            )
         raise InvalidUpload("the file has a header line and no data rows")
-    if total_size <= len(head) and not head[end + 1:].strip():
+    if total_size <= len(head) and not head[end + 1 :].strip():
         raise InvalidUpload("the file has a header line and no data rows")
     body = head[3:] if head.startswith(codecs.BOM_UTF8) else head
     encoding = "utf-8"
@@ -106,8 +107,11 @@ def map_columns(headers: list[str]) -> ColumnMap:
     candidates = {c: c for c in SOURCE_COLUMNS} | ALIASES
     for i in still:
         name = names[i]
-        targets = {t for c, t in candidates.items() if len(name) >= _MIN_TRUNCATED
-                   and c.startswith(name) and c != name}
+        targets = {
+            t
+            for c, t in candidates.items()
+            if len(name) >= _MIN_TRUNCATED and c.startswith(name) and c != name
+        }
         free = targets - taken
         if len(targets) == 1 and free:
             target = free.pop()
@@ -116,12 +120,15 @@ def map_columns(headers: list[str]) -> ColumnMap:
             out.notes.append(f"column {headers[i]!r} read as {target} (truncated header)")
         else:
             if len(targets) > 1:
-                out.notes.append(f"column {headers[i]!r} could be any of {sorted(targets)}; "
-                                 "kept as an unknown column")
+                out.notes.append(
+                    f"column {headers[i]!r} could be any of {sorted(targets)}; "
+                    "kept as an unknown column"
+                )
             out.unknown[i] = headers[i].strip() or f"column_{i + 1}"
     missing = [c for c in MANDATORY if c not in taken]
     if missing:
         raise InvalidUpload(
             f"missing mandatory column(s) {', '.join(missing)}; the header has "
-            f"{', '.join(repr(h) for h in headers[:30])}")
+            f"{', '.join(repr(h) for h in headers[:30])}"
+        )
     return out

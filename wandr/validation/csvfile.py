@@ -9,7 +9,6 @@ with their line numbers. Duplicates by event_id are found across the whole file 
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -25,8 +24,11 @@ from wandr.validation.columns import ColumnMap, Sniffed, map_columns, sniff
 from wandr.validation.report import InvalidUpload, Limits, Report
 
 _FORMULA = r"^[=+@\t\r]|^-[^0-9.\s]"
-_STRING_COLUMNS = [f.name for f in EVENT_SCHEMA if pa.types.is_string(f.type)
-                   and f.name not in ("upload_id", "extra")]
+_STRING_COLUMNS = [
+    f.name
+    for f in EVENT_SCHEMA
+    if pa.types.is_string(f.type) and f.name not in ("upload_id", "extra")
+]
 
 
 @dataclass
@@ -44,46 +46,66 @@ class Duplicates:
     def later_lines(self) -> pl.DataFrame:
         """Rows whose event_id appeared on an earlier line: (line, first_line)."""
         if not self.hashes:
-            return pl.DataFrame({"line": [], "first_line": []},
-                                schema={"line": pl.Int64, "first_line": pl.Int64})
-        frame = pl.DataFrame({"h": np.concatenate(self.hashes),
-                              "line": np.concatenate(self.lines).astype(np.int64)})
-        first = frame.group_by("h").agg(pl.col("line").min().alias("first_line"),
-                                        pl.len().alias("n")).filter(pl.col("n") > 1)
+            return pl.DataFrame(
+                {"line": [], "first_line": []}, schema={"line": pl.Int64, "first_line": pl.Int64}
+            )
+        frame = pl.DataFrame(
+            {"h": np.concatenate(self.hashes), "line": np.concatenate(self.lines).astype(np.int64)}
+        )
+        first = (
+            frame.group_by("h")
+            .agg(pl.col("line").min().alias("first_line"), pl.len().alias("n"))
+            .filter(pl.col("n") > 1)
+        )
         if first.height == 0:
-            return pl.DataFrame({"line": [], "first_line": []},
-                                schema={"line": pl.Int64, "first_line": pl.Int64})
-        return (frame.join(first, on="h").filter(pl.col("line") != pl.col("first_line"))
-                .select("line", "first_line"))
+            return pl.DataFrame(
+                {"line": [], "first_line": []}, schema={"line": pl.Int64, "first_line": pl.Int64}
+            )
+        return (
+            frame.join(first, on="h")
+            .filter(pl.col("line") != pl.col("first_line"))
+            .select("line", "first_line")
+        )
 
 
-def read_blocks(stream: Any, sniffed: Sniffed, block_bytes: int,
-                on_invalid: Callable[[int | None, str], None]) -> Iterator[pa.RecordBatch]:
+def read_blocks(
+    stream: Any,
+    sniffed: Sniffed,
+    block_bytes: int,
+    on_invalid: Callable[[int | None, str, str], None],
+) -> Iterator[pa.RecordBatch]:
     """Blocks of the CSV with positional column names c0..cN, all as strings."""
     names = [f"c{i}" for i in range(len(sniffed.headers))]
 
     def invalid(row: Any) -> str:
-        on_invalid(row.number, f"has {row.actual_columns} fields, the header has "
-                               f"{row.expected_columns}")
+        on_invalid(
+            row.number,
+            f"has {row.actual_columns} fields, the header has {row.expected_columns}",
+            row.text,
+        )
         return "skip"
 
     if sniffed.encoding != "utf-8":
         stream = pa.transcoding_input_stream(stream, sniffed.encoding, "utf-8")
     reader = pacsv.open_csv(
         stream,
-        read_options=pacsv.ReadOptions(column_names=names, skip_rows=1,
-                                       block_size=block_bytes),
-        parse_options=pacsv.ParseOptions(delimiter=sniffed.delimiter,
-                                         newlines_in_values=False, invalid_row_handler=invalid),
-        convert_options=pacsv.ConvertOptions(column_types={n: pa.string() for n in names},
-                                             null_values=[""], strings_can_be_null=True,
-                                             quoted_strings_can_be_null=True),
+        read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=block_bytes),
+        parse_options=pacsv.ParseOptions(
+            delimiter=sniffed.delimiter, newlines_in_values=False, invalid_row_handler=invalid
+        ),
+        convert_options=pacsv.ConvertOptions(
+            column_types={n: pa.string() for n in names},
+            null_values=[""],
+            strings_can_be_null=True,
+            quoted_strings_can_be_null=True,
+        ),
     )
     yield from reader
 
 
-def clean_block(block: pa.RecordBatch, cmap: ColumnMap, first_line: int, upload_id: str,
-                report: Report) -> tuple[pl.DataFrame, pl.DataFrame]:
+def clean_block(
+    block: pa.RecordBatch, cmap: ColumnMap, first_line: int, upload_id: str, report: Report
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     """One block -> (good rows in lake order, bad rows with line, reason, column, value)."""
     limits = report.limits
     raw = pl.from_arrow(block)
@@ -94,34 +116,57 @@ def clean_block(block: pa.RecordBatch, cmap: ColumnMap, first_line: int, upload_
         cols[name] = raw.get_column(f"c{pos}").alias(name)
     frame = pl.DataFrame(list(cols.values())).with_columns(
         pl.int_range(first_line, first_line + n, dtype=pl.Int64).alias("source_line"),
-        pl.int_range(0, n, dtype=pl.Int64).alias("_row"))
+        pl.int_range(0, n, dtype=pl.Int64).alias("_row"),
+    )
     for name in EVENT_COLUMNS:
-        if name not in frame.columns and name not in ("dwell_s", "upload_id", "extra",
-                                                      "source_line"):
+        if name not in frame.columns and name not in (
+            "dwell_s",
+            "upload_id",
+            "extra",
+            "source_line",
+        ):
             frame = frame.with_columns(pl.lit(None, pl.String).alias(name))
-    parsed = {c: times.parse(frame.get_column(c)) for c in
-              ("utc_time_started", "utc_time_ended", "utc_time_recorded")}
+    parsed = {
+        c: times.parse(frame.get_column(c))
+        for c in ("utc_time_started", "utc_time_ended", "utc_time_recorded")
+    }
     frame = frame.with_columns(
         pl.col("person_id").str.strip_chars(),
         *(s.alias(f"_{c}") for c, s in parsed.items()),
     ).with_columns(
-        ((pl.col("_utc_time_ended") - pl.col("_utc_time_started")).dt.total_milliseconds()
-         / 1000.0).alias("dwell_s"),
+        (
+            (pl.col("_utc_time_ended") - pl.col("_utc_time_started")).dt.total_milliseconds()
+            / 1000.0
+        ).alias("dwell_s"),
     )
     lo, hi = pl.datetime(limits.min_year, 1, 1), pl.datetime(limits.max_year, 1, 1)
     checks: list[tuple[pl.Expr, str, str]] = [
-        (pl.col("person_id").is_null() | (pl.col("person_id") == ""),
-         "person_id is empty", "person_id"),
-        (pl.col("_utc_time_started").is_null(),
-         "utc_time_started is missing or not a timestamp", "utc_time_started"),
-        (pl.col("_utc_time_ended").is_null(),
-         "utc_time_ended is missing or not a timestamp", "utc_time_ended"),
-        ((pl.col("_utc_time_started") < lo) | (pl.col("_utc_time_started") >= hi),
-         f"utc_time_started is outside {limits.min_year}-{limits.max_year}",
-         "utc_time_started"),
+        (
+            pl.col("person_id").is_null() | (pl.col("person_id") == ""),
+            "person_id is empty",
+            "person_id",
+        ),
+        (
+            pl.col("_utc_time_started").is_null(),
+            "utc_time_started is missing or not a timestamp",
+            "utc_time_started",
+        ),
+        (
+            pl.col("_utc_time_ended").is_null(),
+            "utc_time_ended is missing or not a timestamp",
+            "utc_time_ended",
+        ),
+        (
+            (pl.col("_utc_time_started") < lo) | (pl.col("_utc_time_started") >= hi),
+            f"utc_time_started is outside {limits.min_year}-{limits.max_year}",
+            "utc_time_started",
+        ),
         (pl.col("dwell_s") < 0, "utc_time_ended is before utc_time_started", "utc_time_ended"),
-        (pl.col("dwell_s") > limits.max_dwell_s,
-         f"duration over {limits.max_dwell_s / 3600:g} h (absurd)", "utc_time_ended"),
+        (
+            pl.col("dwell_s") > limits.max_dwell_s,
+            f"duration over {limits.max_dwell_s / 3600:g} h (absurd)",
+            "utc_time_ended",
+        ),
     ]
     reason = pl.lit(None, pl.String)
     column = pl.lit(None, pl.String)
@@ -132,12 +177,18 @@ def clean_block(block: pa.RecordBatch, cmap: ColumnMap, first_line: int, upload_
     bad = frame.filter(pl.col("_reason").is_not_null())
     bad_out = pl.DataFrame()
     if bad.height:
-        value = pl.coalesce(*(
-            pl.when(pl.col("_column") == c).then(pl.col(c).cast(pl.String))
-            for c in ("person_id", "utc_time_started", "utc_time_ended")))
-        bad_out = bad.select(pl.col("source_line").alias("line"), pl.col("_reason")
-                             .alias("reason"), pl.col("_column").alias("column"),
-                             value.alias("value"))
+        value = pl.coalesce(
+            *(
+                pl.when(pl.col("_column") == c).then(pl.col(c).cast(pl.String))
+                for c in ("person_id", "utc_time_started", "utc_time_ended")
+            )
+        )
+        bad_out = bad.select(
+            pl.col("source_line").alias("line"),
+            pl.col("_reason").alias("reason"),
+            pl.col("_column").alias("column"),
+            value.alias("value"),
+        )
     good = frame.filter(pl.col("_reason").is_null())
     good = _neutralise_formulas(good, report)
     good = good.with_columns(
@@ -169,10 +220,12 @@ def _neutralise_formulas(good: pl.DataFrame, report: Report) -> pl.DataFrame:
         hits = good.get_column(name).str.contains(_FORMULA).fill_null(False)
         count = int(hits.sum())
         if count:
-            report.column_problems[f"{name}: looks like a spreadsheet formula "
-                                   "(stored with a leading ')"] += count
-            fixes.append(pl.when(hits).then(pl.lit("'") + pl.col(name)).otherwise(pl.col(name))
-                         .alias(name))
+            report.column_problems[
+                f"{name}: looks like a spreadsheet formula (stored with a leading ')"
+            ] += count
+            fixes.append(
+                pl.when(hits).then(pl.lit("'") + pl.col(name)).otherwise(pl.col(name)).alias(name)
+            )
     return good.with_columns(fixes) if fixes else good
 
 
@@ -189,22 +242,6 @@ def to_arrow(good: pl.DataFrame) -> pa.Table:
     return good.to_arrow().cast(EVENT_SCHEMA)
 
 
-def record_invalid(report: Report) -> Callable[[int | None, str], None]:
-    def note(line: int | None, reason: str) -> None:
-        report.rows_total += 1
-        report.add_bad(line, reason)
-    return note
-
-
-def check_header_only(report: Report) -> None:
-    if report.rows_total == 0:
-        raise InvalidUpload("the file has a header line and no data rows")
-
-
-def dumps(value: Any) -> str:
-    return json.dumps(value, separators=(",", ":"))
-
-
 class Sink:
     """Where good rows go: `write` each table; `discard` everything written so far."""
 
@@ -219,8 +256,13 @@ class _NotUtf8(Exception):
     pass
 
 
-def validate(open_stream: Callable[[], Any], size: int, upload_id: str, sink: Sink,
-             limits: Limits | None = None) -> tuple[Report, pl.DataFrame]:
+def validate(
+    open_stream: Callable[[], Any],
+    size: int,
+    upload_id: str,
+    sink: Sink,
+    limits: Limits | None = None,
+) -> tuple[Report, pl.DataFrame]:
     """Validate a whole CSV, streaming good rows to `sink`.
 
     Returns the report and the (line, first_line) of rows that repeat an earlier event_id;
@@ -239,10 +281,17 @@ def validate(open_stream: Callable[[], Any], size: int, upload_id: str, sink: Si
         return _validate(open_stream, latin, cmap, upload_id, sink, limits)
 
 
-def _validate(open_stream: Callable[[], Any], sniffed: Sniffed, cmap: ColumnMap,
-              upload_id: str, sink: Sink, limits: Limits) -> tuple[Report, pl.DataFrame]:
-    report = Report("csv", upload_id, encoding=sniffed.encoding, delimiter=sniffed.delimiter,
-                    limits=limits)
+def _validate(
+    open_stream: Callable[[], Any],
+    sniffed: Sniffed,
+    cmap: ColumnMap,
+    upload_id: str,
+    sink: Sink,
+    limits: Limits,
+) -> tuple[Report, pl.DataFrame]:
+    report = Report(
+        "csv", upload_id, encoding=sniffed.encoding, delimiter=sniffed.delimiter, limits=limits
+    )
     report.columns = {sniffed.headers[i]: c for i, c in cmap.canonical.items()}
     report.unknown_columns = list(cmap.unknown.values())
     report.notes = list(cmap.notes)
@@ -250,15 +299,17 @@ def _validate(open_stream: Callable[[], Any], sniffed: Sniffed, cmap: ColumnMap,
     emitted = 0
     skipped = [0]
 
-    def on_invalid(line: int | None, reason: str) -> None:
+    def on_invalid(line: int | None, reason: str, text: str) -> None:
         skipped[0] += 1
         report.rows_total += 1
-        report.add_bad(line, reason)
+        report.add_bad(line, reason, None, text)
 
     try:
         with open_stream() as stream:
+            before = 0  # rows skipped in earlier blocks (this block's are already counted)
             for block in read_blocks(stream, sniffed, limits.block_bytes, on_invalid):
-                first_line = 2 + emitted + skipped[0]
+                first_line = 2 + emitted + before
+                before = skipped[0]
                 emitted += block.num_rows
                 report.rows_total += block.num_rows
                 good, bad = clean_block(block, cmap, first_line, upload_id, report)
@@ -290,6 +341,8 @@ def _count_bad(report: Report, bad: pl.DataFrame) -> None:
         return
     room = max(0, report.limits.stored_bad_rows - len(report.bad_rows))
     for row in bad.head(room).iter_rows(named=True):
+        if row["value"] is not None:
+            row["value"] = str(row["value"])[:200]
         report.bad_rows.append(row)
     report.rows_bad += bad.height
     for reason, count in bad.group_by("reason").len().iter_rows():

@@ -64,31 +64,41 @@ def _pick(event: dict[str, Any], *paths: str) -> Any:
 def flatten(event: dict[str, Any]) -> dict[str, Any]:
     """One insight event (flat or Corsight-nested) -> the canonical fields as text."""
     fields = {
-        "event_id": _pick(event, "event_id", "id", "match_data.event_id",
-                          "appearance_data.appearance_id"),
-        "person_id": _pick(event, "person_id", "match_data.poi_id", "appearance_data.person_id",
-                           "appearance_data.appearance_id"),
+        "event_id": _pick(
+            event, "event_id", "id", "match_data.event_id", "appearance_data.appearance_id"
+        ),
+        "person_id": _pick(
+            event,
+            "person_id",
+            "match_data.poi_id",
+            "appearance_data.person_id",
+            "appearance_data.appearance_id",
+        ),
         "camera_id": _pick(event, "camera_id", "camera_data.camera_id"),
         "insight_type": _pick(event, "insight_type", "event_type", "type"),
-        "utc_time_recorded": _pick(event, "utc_time_recorded", "frame_data.utc_time_recorded",
-                                   "appearance_data.utc_time_ended"),
+        "utc_time_recorded": _pick(
+            event,
+            "utc_time_recorded",
+            "frame_data.utc_time_recorded",
+            "appearance_data.utc_time_ended",
+        ),
         "save_insight_time": _pick(event, "save_insight_time"),
         "loitering_duration": _pick(event, "loitering_duration", "insight_data.duration"),
-        "gender": _pick(event, "gender", "face_features_data.gender_outcome",
-                        "gender_outcome"),
-        "age_group": _pick(event, "age_group", "face_features_data.age_group_outcome",
-                           "age_group_outcome"),
+        "gender": _pick(event, "gender", "face_features_data.gender_outcome", "gender_outcome"),
+        "age_group": _pick(
+            event, "age_group", "face_features_data.age_group_outcome", "age_group_outcome"
+        ),
     }
     return {k: None if v is None else str(v) for k, v in fields.items()}
 
 
-def validate(data: bytes, upload_id: str, limits: Limits | None = None
-             ) -> tuple[Report, pa.Table]:
+def validate(data: bytes, upload_id: str, limits: Limits | None = None) -> tuple[Report, pa.Table]:
     """Parse and check an Insight Report; return the report and the good rows."""
     report = Report("insight", upload_id, encoding="utf-8", limits=limits or Limits())
     if len(data) > MAX_INSIGHT_BYTES:
-        raise InvalidUpload(f"the insight file is {len(data)} bytes; the limit is "
-                            f"{MAX_INSIGHT_BYTES}")
+        raise InvalidUpload(
+            f"the insight file is {len(data)} bytes; the limit is {MAX_INSIGHT_BYTES}"
+        )
     if b"\x00" in data[:65536]:
         raise InvalidUpload("the file is binary (it contains NUL bytes), not JSON")
     rows: list[dict[str, Any]] = []
@@ -105,29 +115,36 @@ def validate(data: bytes, upload_id: str, limits: Limits | None = None
         if report.rows_total == 0:
             raise InvalidUpload("the file holds no events")
         return report, INSIGHT_SCHEMA.empty_table()
-    frame = pl.DataFrame(rows, schema={k: pl.String for k in rows[0]} | {
-        "source_line": pl.Int64})
+    frame = pl.DataFrame(rows, schema={k: pl.String for k in rows[0]} | {"source_line": pl.Int64})
     frame = frame.with_columns(
         times.parse(frame.get_column("utc_time_recorded")).alias("_rec"),
         times.parse(frame.get_column("save_insight_time")).alias("save_insight_time"),
         pl.col("loitering_duration").cast(pl.Float64, strict=False),
         pl.lit(upload_id).alias("upload_id"),
     )
-    reason = (pl.when(pl.col("camera_id").is_null()).then(pl.lit("camera_id is missing"))
-              .when(pl.col("_rec").is_null())
-              .then(pl.lit("utc_time_recorded is missing or not a timestamp"))
-              .otherwise(pl.lit(None, pl.String)))
+    reason = (
+        pl.when(pl.col("camera_id").is_null())
+        .then(pl.lit("camera_id is missing"))
+        .when(pl.col("_rec").is_null())
+        .then(pl.lit("utc_time_recorded is missing or not a timestamp"))
+        .otherwise(pl.lit(None, pl.String))
+    )
     frame = frame.with_columns(reason.alias("_reason"))
-    for line, why, value in frame.filter(pl.col("_reason").is_not_null()).select(
-            "source_line", "_reason", "utc_time_recorded").iter_rows():
+    for line, why, value in (
+        frame.filter(pl.col("_reason").is_not_null())
+        .select("source_line", "_reason", "utc_time_recorded")
+        .iter_rows()
+    ):
         report.add_bad(line, why, value=value)
     good = frame.filter(pl.col("_reason").is_null()).with_columns(
         pl.col("_rec").alias("utc_time_recorded"),
         pl.col("insight_type").fill_null("crowd"),
     )
-    repeats = good.filter(pl.col("event_id").is_not_null()
-                          & pl.col("event_id").is_duplicated()
-                          & ~pl.col("event_id").is_first_distinct())
+    repeats = good.filter(
+        pl.col("event_id").is_not_null()
+        & pl.col("event_id").is_duplicated()
+        & ~pl.col("event_id").is_first_distinct()
+    )
     for line, event_id in repeats.select("source_line", "event_id").iter_rows():
         report.add_bad(line, "duplicate event_id", "event_id", event_id)
     report.duplicates = repeats.height

@@ -52,15 +52,15 @@ class Report:
     error: str | None = None
     limits: Limits = field(default_factory=Limits)
 
-    def add_bad(self, line: int | None, reason: str, column: str | None = None,
-                value: object = None) -> None:
+    def add_bad(
+        self, line: int | None, reason: str, column: str | None = None, value: object = None
+    ) -> None:
         """Count one rejected row and keep its detail while there is room."""
         self.rows_bad += 1
         self.reasons[reason] += 1
         if len(self.bad_rows) < self.limits.stored_bad_rows:
             text = None if value is None else str(value)[:200]
-            self.bad_rows.append({"line": line, "reason": reason, "column": column,
-                                  "value": text})
+            self.bad_rows.append({"line": line, "reason": reason, "column": column, "value": text})
 
     @property
     def status(self) -> str:
@@ -69,8 +69,11 @@ class Report:
         return "succeeded_with_warnings" if self.rows_bad or self.column_problems else "succeeded"
 
     def to_dict(self, bad_rows: int | None = None) -> dict[str, Any]:
-        rows = self.bad_rows if bad_rows is None else sorted(
-            self.bad_rows, key=lambda r: r["line"] or 0)[:bad_rows]
+        rows = (
+            self.bad_rows
+            if bad_rows is None
+            else sorted(self.bad_rows, key=lambda r: r["line"] or 0)[:bad_rows]
+        )
         return {
             "kind": self.kind,
             "upload_id": self.upload_id,

@@ -11,8 +11,15 @@ from wandr.validation import csvfile, insight
 from wandr.validation.report import InvalidUpload, Limits, Report
 
 
-def validate_and_stage(lake: Lake, open_stream: Callable[[], Any], size: int, tenant: str,
-                       upload_id: str, kind: str, limits: Limits | None = None) -> Report:
+def validate_and_stage(
+    lake: Lake,
+    open_stream: Callable[[], Any],
+    size: int,
+    tenant: str,
+    upload_id: str,
+    kind: str,
+    limits: Limits | None = None,
+) -> Report:
     """Check the file, stage good rows per day, and return the report.
 
     Raises InvalidUpload (with the report attached as `.report`) when the file is unusable

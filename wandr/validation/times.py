@@ -20,20 +20,28 @@ def parse(values: pl.Series) -> pl.Series:
     text = values.str.strip_chars()
     number = text.cast(pl.Float64, strict=False)
     millis = pl.select(
-        pl.when(number.abs() > _EPOCH_MS_ABOVE).then(number).otherwise(number * 1000.0)
-        .round(0).cast(pl.Int64, strict=False).cast(pl.Datetime("ms"))
+        pl.when(number.abs() > _EPOCH_MS_ABOVE)
+        .then(number)
+        .otherwise(number * 1000.0)
+        .round(0)
+        .cast(pl.Int64, strict=False)
+        .cast(pl.Datetime("ms"))
     ).to_series()
     todo = millis.is_null() & text.is_not_null() & (text != "")
     if not todo.any():
         return millis.alias(values.name)
-    iso = (text.filter(todo).str.replace(r"[zZ]$", "+00:00")
-           .str.replace(r"^(\d{4}[-/]\d\d[-/]\d\d)[ T]", "${1}T")
-           .str.replace(r"([+-]\d\d)(\d\d)$", "${1}:${2}")
-           .str.replace(r"([+-]\d\d)$", "${1}:00"))
+    iso = (
+        text.filter(todo)
+        .str.replace(r"[zZ]$", "+00:00")
+        .str.replace(r"^(\d{4}[-/]\d\d[-/]\d\d)[ T]", "${1}T")
+        .str.replace(r"([+-]\d\d)(\d\d)$", "${1}:${2}")
+        .str.replace(r"([+-]\d\d)$", "${1}:00")
+    )
     parsed = pl.Series(values.name, [None] * len(iso), pl.Datetime("ms"))
     for fmt in _ZONED:
-        attempt = (iso.str.to_datetime(fmt, strict=False, time_unit="ms", time_zone="UTC")
-                   .dt.replace_time_zone(None))
+        attempt = iso.str.to_datetime(
+            fmt, strict=False, time_unit="ms", time_zone="UTC"
+        ).dt.replace_time_zone(None)
         parsed = parsed.fill_null(attempt)
     for fmt in _NAIVE:
         parsed = parsed.fill_null(iso.str.to_datetime(fmt, strict=False, time_unit="ms"))

@@ -17,13 +17,26 @@ from wandr.validation.report import InvalidUpload
 HEADER = "event_id,person_id,camera_id,camera_group_id,utc_time_started,utc_time_ended\n"
 
 
-def _upload(stack: Any, tenant: str, upload_id: str, body: str, kind: str = "csv",
-            filename: str = "events.csv") -> dict[str, Any]:
+def _upload(
+    stack: Any,
+    tenant: str,
+    upload_id: str,
+    body: str,
+    kind: str = "csv",
+    filename: str = "events.csv",
+) -> dict[str, Any]:
     bucket = stack.resources.raw_bucket
     key = f"tenant={tenant}/kind={kind}/upload={upload_id}/{filename}"
     aws.client("s3").put_object(Bucket=bucket, Key=key, Body=body.encode())
-    return {"tenant": tenant, "upload_id": upload_id, "kind": kind, "bucket": bucket,
-            "key": key, "etag": "x", "size": len(body.encode())}
+    return {
+        "tenant": tenant,
+        "upload_id": upload_id,
+        "kind": kind,
+        "bucket": bucket,
+        "key": key,
+        "etag": "x",
+        "size": len(body.encode()),
+    }
 
 
 def _run(state: dict[str, Any]) -> dict[str, Any]:
@@ -68,8 +81,7 @@ def test_reingesting_the_same_upload_replaces_its_rows(stack: Any) -> None:
     assert _site(tenant, "2024-03-02").events == 1
 
 
-def test_a_file_with_no_usable_rows_fails_with_the_reason_and_stores_the_report(
-        stack: Any) -> None:
+def test_a_file_with_no_usable_rows_fails_with_the_reason_and_stores_the_report(stack: Any) -> None:
     tenant = f"t{uuid.uuid4().hex[:8]}"
     state = _upload(stack, tenant, "bad", HEADER + "e1,,c1,g1,yesterday,tomorrow\n")
     with pytest.raises(InvalidUpload, match="no usable rows"):
@@ -83,30 +95,46 @@ def test_a_file_with_no_usable_rows_fails_with_the_reason_and_stores_the_report(
 
 def test_an_incremental_upload_gives_the_same_cells_as_a_full_recompute(stack: Any) -> None:
     tenant = f"t{uuid.uuid4().hex[:8]}"
-    a = HEADER + ("e1,p1,c1,g1,2024-03-01T10:00:00Z,2024-03-01T10:02:00Z\n"
-                  "e2,p2,c2,g1,2024-03-02T11:00:00Z,2024-03-02T11:20:00Z\n")
+    a = HEADER + (
+        "e1,p1,c1,g1,2024-03-01T10:00:00Z,2024-03-01T10:02:00Z\n"
+        "e2,p2,c2,g1,2024-03-02T11:00:00Z,2024-03-02T11:20:00Z\n"
+    )
     b = HEADER + "e3,p1,c1,g1,2024-03-01T18:00:00Z,2024-03-01T18:05:00Z\n"
     _run(_upload(stack, tenant, "a", a))
     _run(_upload(stack, tenant, "b", b))
-    incremental = {(c.dt, c.level, c.key): (c.events, c.visitors, c.dwell_sum_s)
-                   for c in aggregate_store.load(tenant)}
+    incremental = {
+        (c.dt, c.level, c.key): (c.events, c.visitors, c.dwell_sum_s)
+        for c in aggregate_store.load(tenant)
+    }
     other = f"t{uuid.uuid4().hex[:8]}"
     _run(_upload(stack, other, "ab", a + b.removeprefix(HEADER)))
-    full = {(c.dt, c.level, c.key): (c.events, c.visitors, c.dwell_sum_s)
-            for c in aggregate_store.load(other)}
+    full = {
+        (c.dt, c.level, c.key): (c.events, c.visitors, c.dwell_sum_s)
+        for c in aggregate_store.load(other)
+    }
     assert incremental == full
     assert incremental[("2024-03-01", "site", "site")][0] == 2
 
 
 def test_an_insight_report_lands_in_its_table_and_in_the_crowd_counts(stack: Any) -> None:
     tenant = f"t{uuid.uuid4().hex[:8]}"
-    _run(_upload(stack, tenant, "ev", HEADER +
-                 "e1,p1,c1,g1,2024-03-01T10:00:00Z,2024-03-01T10:30:00Z\n"))
-    insights = [{"event_id": "i1", "person_id": "p1", "camera_id": "c1",
-                 "utc_time_recorded": "2024-03-01T10:10:30Z", "loitering_duration": 600,
-                 "gender": "male", "age_group": "25-34"}]
-    _run(_upload(stack, tenant, "ins", json.dumps(insights), kind="insight",
-                 filename="crowd.json"))
+    _run(
+        _upload(
+            stack, tenant, "ev", HEADER + "e1,p1,c1,g1,2024-03-01T10:00:00Z,2024-03-01T10:30:00Z\n"
+        )
+    )
+    insights = [
+        {
+            "event_id": "i1",
+            "person_id": "p1",
+            "camera_id": "c1",
+            "utc_time_recorded": "2024-03-01T10:10:30Z",
+            "loitering_duration": 600,
+            "gender": "male",
+            "age_group": "25-34",
+        }
+    ]
+    _run(_upload(stack, tenant, "ins", json.dumps(insights), kind="insight", filename="crowd.json"))
     cells = {c.key: c for c in aggregate_store.load(tenant, level="camera")}
     assert cells["c1"].crowd_events == 1
     assert cells["c1"].hourly_crowd[10] == 1
