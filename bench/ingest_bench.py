@@ -37,15 +37,18 @@ def wandr_pipeline(path: str) -> str:
     lake = Lake.local(target)
     local = pafs.LocalFileSystem()
     t0 = time.perf_counter()
-    report = validate_and_stage(lake, lambda: local.open_input_stream(path),
-                                os.path.getsize(path), "bench", "u1", "csv")
+    report = validate_and_stage(
+        lake, lambda: local.open_input_stream(path), os.path.getsize(path), "bench", "u1", "csv"
+    )
     t1 = time.perf_counter()
     done = commit(lake, "events", "bench", "u1")
     t2 = time.perf_counter()
     aggs = aggregates.recompute(lake, "bench", done.touched_days)
     t3 = time.perf_counter()
-    return (f"validate+stage {t1 - t0:.1f} s, commit {t2 - t1:.1f} s, aggregate {t3 - t2:.1f} s;"
-            f" {report.rows_good} good / {report.rows_bad} bad rows, {len(aggs.cells)} cells")
+    return (
+        f"validate+stage {t1 - t0:.1f} s, commit {t2 - t1:.1f} s, aggregate {t3 - t2:.1f} s;"
+        f" {report.rows_good} good / {report.rows_bad} bad rows, {len(aggs.cells)} cells"
+    )
 
 
 def pandas_baseline(path: str) -> str:
@@ -53,26 +56,31 @@ def pandas_baseline(path: str) -> str:
 
     t0 = time.perf_counter()
     df = pd.read_csv(path)
-    df["start"] = pd.to_datetime(pd.to_numeric(df["utc_time_started"], errors="coerce"),
-                                 unit="s")
+    df["start"] = pd.to_datetime(pd.to_numeric(df["utc_time_started"], errors="coerce"), unit="s")
     df["end"] = pd.to_datetime(pd.to_numeric(df["utc_time_ended"], errors="coerce"), unit="s")
     df = df.dropna(subset=["person_id", "start", "end"])
     df["dwell"] = (df["end"] - df["start"]).dt.total_seconds()
     df = df[(df["dwell"] >= 0) & (df["dwell"] <= 12 * 3600)].drop_duplicates("event_id")
     df["dt"] = df["start"].dt.date
     df["hour"] = df["start"].dt.hour
-    df.groupby(["dt", "camera_id", "hour"]).agg(events=("event_id", "size"),
-                                                visitors=("person_id", "nunique"),
-                                                dwell=("dwell", "sum"))
+    df.groupby(["dt", "camera_id", "hour"]).agg(
+        events=("event_id", "size"), visitors=("person_id", "nunique"), dwell=("dwell", "sum")
+    )
     df.groupby(["dt", "person_id"]).agg(events=("event_id", "size"), dwell=("dwell", "sum"))
     df.groupby(["dt", "camera_id"])["dwell"].quantile([0.5, 0.95])
     occ = []
     for (_day, _cam), g in df.groupby(["dt", "camera_id"]):  # per-minute expansion
-        minutes = pd.date_range(g["start"].min().floor("min"), g["end"].max().ceil("min"),
-                                freq="min")
-        occ.append(((g["start"].values[:, None] <= minutes.values)
-                    & (g["end"].values[:, None] >= minutes.values)).sum(0)
-                   if len(g) * len(minutes) < 5e7 else None)
+        minutes = pd.date_range(
+            g["start"].min().floor("min"), g["end"].max().ceil("min"), freq="min"
+        )
+        occ.append(
+            (
+                (g["start"].values[:, None] <= minutes.values)
+                & (g["end"].values[:, None] >= minutes.values)
+            ).sum(0)
+            if len(g) * len(minutes) < 5e7
+            else None
+        )
     return f"{len(df)} rows aggregated in {time.perf_counter() - t0:.1f} s"
 
 
@@ -103,27 +111,38 @@ def main() -> None:
     size_mb = path.stat().st_size / 2**20
     results = {}
     for which in ["wandr"] + ([] if args.skip_pandas else ["pandas"]):
-        out = subprocess.run([sys.executable, __file__, str(args.rows), "--child", which,
-                              "--path", str(path)], capture_output=True, text=True, check=True,
-                             cwd=ROOT)
+        out = subprocess.run(
+            [sys.executable, __file__, str(args.rows), "--child", which, "--path", str(path)],
+            capture_output=True,
+            text=True,
+            check=True,
+            cwd=ROOT,
+        )
         line = next(x for x in out.stdout.splitlines() if x.startswith("RESULT|"))
         _, wall, peak, detail = line.split("|", 3)
         results[which] = (float(wall), float(peak), detail)
         print(which, wall, "s", peak, "MB", detail)
-    speedup = (f"{results['pandas'][0] / results['wandr'][0]:.1f}x" if "pandas" in results
-               else "not run")
+    speedup = (
+        f"{results['pandas'][0] / results['wandr'][0]:.1f}x" if "pandas" in results else "not run"
+    )
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
-    machine = f"{platform.machine()}, {os.cpu_count()} cores (shared), Python {platform.python_version()}"
+    machine = (
+        f"{platform.machine()}, {os.cpu_count()} cores (shared), Python {platform.python_version()}"
+    )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     if not RESULTS.exists():
-        RESULTS.write_text("# Ingest benchmark\n\n| date | machine | rows | CSV MB | Wandr wall s "
-                           "| Wandr peak MB | pandas wall s | pandas peak MB | speed-up | Wandr "
-                           "detail |\n|---|---|---|---|---|---|---|---|---|---|\n")
+        RESULTS.write_text(
+            "# Ingest benchmark\n\n| date | machine | rows | CSV MB | Wandr wall s "
+            "| Wandr peak MB | pandas wall s | pandas peak MB | speed-up | Wandr "
+            "detail |\n|---|---|---|---|---|---|---|---|---|---|\n"
+        )
     pw = results.get("pandas", (None, None, ""))
     with RESULTS.open("a") as f:
-        f.write(f"| {stamp} | {machine} | {args.rows} | {size_mb:.0f} | {results['wandr'][0]} "
-                f"| {results['wandr'][1]:.0f} | {pw[0]} | {pw[1]} | {speedup} "
-                f"| {results['wandr'][2]} |\n")
+        f.write(
+            f"| {stamp} | {machine} | {args.rows} | {size_mb:.0f} | {results['wandr'][0]} "
+            f"| {results['wandr'][1]:.0f} | {pw[0]} | {pw[1]} | {speedup} "
+            f"| {results['wandr'][2]} |\n"
+        )
 
 
 if __name__ == "__main__":
