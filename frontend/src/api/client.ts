@@ -40,6 +40,8 @@ export const api = createClient<paths>({ baseUrl: API_BASE });
 api.use({
   onRequest({ request }) {
     if (idToken) request.headers.set("Authorization", `Bearer ${idToken}`);
+    else if (!/\/auth\/(login|refresh)$/.test(new URL(request.url).pathname))
+      throw new ApiError(401, "signed_out", "You are signed out.");
     return request;
   },
 });
@@ -59,6 +61,7 @@ export async function unwrap<T>(
   try {
     result = await call;
   } catch (e) {
+    if (e instanceof ApiError) throw e;
     throw new ApiError(0, "network", `Cannot reach the API (${(e as Error).message})`);
   }
   if (!result.response.ok) {
@@ -87,6 +90,7 @@ export async function request<T>(
 ): Promise<T> {
   const headers: Record<string, string> = {};
   if (idToken) headers.Authorization = `Bearer ${idToken}`;
+  else if (path !== "/openapi.json") throw new ApiError(401, "signed_out", "You are signed out.");
   if (options.body !== undefined) headers["Content-Type"] = "application/json";
   let response: Response;
   try {

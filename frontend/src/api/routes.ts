@@ -8,12 +8,14 @@ export const ANALYTICS = {
   summary: "/analytics/summary",
   histogram: "/analytics/dwell-histogram",
   occupancy: "/analytics/occupancy",
-  crowd: "/analytics/crowd",
+  crowd: "/analytics/crowd-hourly",
   waiting: "/analytics/waiting",
+  repeat: "/analytics/repeat-visitors",
   demographics: "/analytics/demographics",
   rankings: "/analytics/rankings",
-  events: "/analytics/events",
-  export: "/analytics/events/export",
+  insight: "/analytics/insight-merge",
+  detail: "/analytics/detail",
+  export: "/analytics/detail/export",
 } as const;
 
 export type Row = Record<string, unknown>;
