@@ -4,8 +4,8 @@ Stacks, in deployment order, and what each holds:
   storage     data buckets, DynamoDB tables, Glue database/tables, Athena workgroup/views
   vision      SageMaker Processing image and execution role
   pipeline    every Lambda, EventBridge rule -> SQS (+DLQ) -> dispatch, the two workflows
-  api         Cognito user pool and the Chalice REST API
   web         dashboard bucket + CloudFront
+  api         Cognito user pool and the Chalice REST API (CORS: the dashboard's origin)
   schedule    per-tenant Corsight secrets and pull schedules
   monitoring  alarm topic, alarms, dashboard
 """
@@ -44,8 +44,8 @@ class WandrStacks:
     storage: StorageStack
     vision: VisionStack
     pipeline: PipelineStack
-    api: ApiStack
     web: WebStack
+    api: ApiStack
     schedule: ScheduleStack
     monitoring: MonitoringStack
 
@@ -55,8 +55,8 @@ class WandrStacks:
             self.storage,
             self.vision,
             self.pipeline,
-            self.api,
             self.web,
+            self.api,
             self.schedule,
             self.monitoring,
         )
@@ -79,15 +79,17 @@ def build(app: cdk.App, settings: Settings | None = None) -> WandrStacks:
     pipeline = PipelineStack(
         app, "Pipeline", settings=settings, storage=storage, vision=vision, **name("pipeline")
     )
-    api = ApiStack(app, "Api", settings=settings, storage=storage, **name("api"))
     web = WebStack(app, "Web", settings=settings, **name("web"))
+    api = ApiStack(
+        app, "Api", settings=settings, storage=storage, dashboard_origin=web.url, **name("api")
+    )
     schedule = ScheduleStack(
         app, "Schedule", settings=settings, pipeline=pipeline, **name("schedule")
     )
     monitoring = MonitoringStack(
         app, "Monitoring", settings=settings, pipeline=pipeline, **name("monitoring")
     )
-    stacks = WandrStacks(storage, vision, pipeline, api, web, schedule, monitoring)
+    stacks = WandrStacks(storage, vision, pipeline, web, api, schedule, monitoring)
     for stack in stacks.all:
         for key, value in settings.tags.items():
             cdk.Tags.of(stack).add(key, value)

@@ -48,7 +48,7 @@ class ChaliceApi(Construct):
         environment: Mapping[str, str],
         image: ecr_assets.DockerImageAsset,
         memory_mb: int = 1024,
-        timeout_s: int = 30,
+        timeout_s: int = 29,  # API Gateway gives up after 29 s
         stage: str = "api",
     ) -> None:
         super().__init__(scope, construct_id)

@@ -25,8 +25,10 @@ class ApiStack(Stack):
         *,
         settings: Settings,
         storage: StorageStack,
+        dashboard_origin: str,
         **kwargs: Any,
     ) -> None:
+        """`dashboard_origin` (https://<cloudfront domain>) is the only CORS origin."""
         super().__init__(scope, construct_id, **kwargs)
         resources = settings.resources()
         self.users = UserDirectory(
@@ -40,12 +42,13 @@ class ApiStack(Stack):
             "WANDR_USER_POOL_ID": self.users.user_pool.user_pool_id,
             "WANDR_USER_POOL_CLIENT_ID": self.users.client.user_pool_client_id,
             "WANDR_ATHENA_WORKGROUP": resources.athena_workgroup,
+            "WANDR_CORS_ORIGIN": dashboard_origin,
+            "POWERTOOLS_SERVICE_NAME": "wandr-api",
         }
         self.api = ChaliceApi(self, "Api", environment=environment, image=data_image(self, "Image"))
         self._grant(resources, storage)
         CfnOutput(self, "UserPoolId", value=self.users.user_pool.user_pool_id)
         CfnOutput(self, "UserPoolClientId", value=self.users.client.user_pool_client_id)
-        CfnOutput(self, "RestApiId", value=self.api.rest_api_id)
 
     def _grant(self, resources: Resources, storage: StorageStack) -> None:
         role = self.api.role

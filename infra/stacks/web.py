@@ -28,6 +28,8 @@ class WebStack(Stack):
         self.site = WebHosting(
             self, "Site", bucket_name=settings.resources().web_bucket, dist_dir=dist_dir
         )
-        CfnOutput(
-            self, "DashboardUrl", value=f"https://{self.site.distribution.distribution_domain_name}"
-        )
+        CfnOutput(self, "DashboardUrl", value=self.url)
+
+    @property
+    def url(self) -> str:
+        return f"https://{self.site.distribution.distribution_domain_name}"

@@ -50,6 +50,7 @@ def test_chalice_handler_runs_from_the_lambda_image_with_pool_and_table_names(sy
     variables = props["Environment"]["Variables"]
     assert set(RESOURCES.lambda_environment()) <= set(variables)
     assert {"WANDR_USER_POOL_ID", "WANDR_USER_POOL_CLIENT_ID"} <= set(variables)
+    assert "Distribution" in json.dumps(variables["WANDR_CORS_ORIGIN"])
     role_id = props["Role"]["Fn::GetAtt"][0]
     assert template["Resources"][role_id]["Type"] == "AWS::IAM::Role"
 

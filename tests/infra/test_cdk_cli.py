@@ -11,7 +11,7 @@ import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 CDK = REPO_ROOT / "infra" / "node_modules" / ".bin" / "cdk"
-STACKS = ("Storage", "Vision", "Pipeline", "Api", "Web", "Schedule", "Monitoring")
+STACKS = ("Storage", "Vision", "Pipeline", "Web", "Api", "Schedule", "Monitoring")
 
 
 @pytest.mark.slow

@@ -184,7 +184,7 @@ def test_only_the_corsight_pull_reads_corsight_secrets_and_only_under_their_pref
     )
 
 
-def test_functions_without_table_access_in_the_access_table_get_no_dynamodb_grant(synth):
+def test_each_function_writes_s3_and_uses_dynamodb_only_if_the_access_table_says_so(synth):
     template = synth.raw(synth.stacks.pipeline)
     for logical_id, access in FUNCTION_ACCESS.items():
         prefix = "Functions" + function_placeholder(logical_id).removesuffix("FunctionArn")
