@@ -365,17 +365,18 @@ def get_report(ctx: Context, name: str) -> dict:
 # --- analytics (wandr.queries) ------------------------------------------------------------
 
 
-def _analytics_route(path: str, function: str, query: type, summary: str) -> None:
+def _analytics_route(path: str, endpoint: analytics.Endpoint) -> None:
     def view(ctx: Context) -> object:
-        return analytics.run(function, ctx.principal.tenant, ctx.query)
+        return analytics.run(path, ctx.principal.tenant, ctx.query)
 
-    view.__name__ = f"analytics_{function}"
-    api.route(f"/analytics/{path}", query=query, summary=summary, tags=("analytics",))(view)
+    view.__name__ = "analytics_" + path.replace("-", "_")
+    api.route(
+        f"/analytics/{path}", query=endpoint.query, summary=endpoint.summary, tags=("analytics",)
+    )(view)
 
 
-for _path, (_function, _query, _summary) in analytics.ENDPOINTS.items():
-    if analytics.function(_function) is not None:  # only what the query library provides
-        _analytics_route(_path, _function, _query, _summary)
+for _path, _endpoint in analytics.ENDPOINTS.items():
+    _analytics_route(_path, _endpoint)
 
 
 @api.route(

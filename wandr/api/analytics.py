@@ -1,22 +1,18 @@
 """The analytics routes' side of wandr.queries (the Dwell-Insight query functions).
 
-Each endpoint calls one query function `(tenant, filters, **options)`; the tenant is always
-the token's. The shared `Filters` model is converted to the query module's own filter type
-field by field, and options (sort, cursor, threshold...) are passed only when the query
-function declares them, so the HTTP layer and the analytics library can evolve apart.
+Each endpoint names the one query function it answers from and the options it passes; the
+tenant is always the token's. The API's filter model (the names the dashboard uses in its
+URLs) is converted field by field to the query library's `Filters`, so no filter is ever
+silently dropped on the way.
 """
 
 from __future__ import annotations
 
-import dataclasses
-import importlib
-import inspect
 from collections.abc import Callable, Iterable, Mapping
-from types import ModuleType
+from dataclasses import dataclass
 from typing import Any
 
-from pydantic import BaseModel
-
+from wandr import queries
 from wandr.api import csv_export, uploads
 from wandr.api.errors import BadRequest
 from wandr.api.filters import (
@@ -26,92 +22,111 @@ from wandr.api.filters import (
     HistogramQuery,
     OccupancyQuery,
     RankingQuery,
-    WaitingQuery,
 )
 from wandr.resources import current, env_name
 
-ENDPOINTS: dict[str, tuple[str, type[Filters], str]] = {
-    # path under /analytics: (query function, query model, summary)
-    "summary": ("summary", Filters, "KPI cards: visitors, events, dwell statistics, peaks"),
-    "detail": ("detail", DetailQuery, "Detail rows with filters, sort and cursor pagination"),
-    "dwell-histogram": ("dwell_histogram", HistogramQuery, "Dwell time distribution"),
-    "occupancy": ("occupancy_timeline", OccupancyQuery, "People present over time"),
-    "crowd-hourly": ("crowd_hourly", Filters, "Crowd/loitering events per camera per hour"),
-    "waiting": ("waiting_time", WaitingQuery, "Dwell over a threshold by hour and day"),
-    "repeat-visitors": ("repeat_visitors", Filters, "Visitors who came back"),
-    "rankings": ("rankings", RankingQuery, "Busiest cameras or groups"),
-    "insight-merge": ("insight_merge", Filters, "Crowd events aligned with occupancy"),
-    "demographics": ("demographics", Filters, "Visitors by gender and age group"),
+MAX_HISTOGRAM_BINS = 200
+MAX_DWELL_S = 12 * 3600  # longer events are rejected at validation
+
+
+@dataclass(frozen=True)
+class Endpoint:
+    """One analytics route: its query model, the call into wandr.queries, its summary."""
+
+    query: type[Filters]
+    call: Callable[[str, queries.Filters, Any], Any]
+    summary: str
+
+
+def _histogram(tenant: str, f: queries.Filters, q: HistogramQuery) -> Any:
+    if q.bin_s is None:
+        return queries.dwell_histogram(tenant, f)
+    bins = int(MAX_DWELL_S // q.bin_s) + 1
+    if bins > MAX_HISTOGRAM_BINS:
+        raise BadRequest(f"bin_s={q.bin_s:g} gives {bins} bins; at most {MAX_HISTOGRAM_BINS}")
+    edges = tuple(float(i * q.bin_s) for i in range(bins + 1))
+    return queries.dwell_histogram(tenant, f, edges=edges)
+
+
+ENDPOINTS: dict[str, Endpoint] = {
+    # path under /analytics -> the query function it answers from
+    "summary": Endpoint(
+        Filters,
+        lambda t, f, q: queries.summary(t, f),
+        "KPI cards: visitors, events, dwell statistics, peaks",
+    ),
+    "detail": Endpoint(
+        DetailQuery,
+        lambda t, f, q: queries.events(
+            t, f, cursor=q.cursor, limit=q.limit, sort=q.sort, descending=q.order == "desc"
+        ),
+        "Detail rows with filters, sort and cursor pagination",
+    ),
+    "dwell-histogram": Endpoint(HistogramQuery, _histogram, "Dwell time distribution"),
+    "occupancy": Endpoint(
+        OccupancyQuery,
+        lambda t, f, q: queries.occupancy_timeline(t, f, level=q.level, resolution=q.resolution),
+        "People present over time, per site, group or camera",
+    ),
+    "crowd-hourly": Endpoint(
+        Filters,
+        lambda t, f, q: queries.crowd_per_hour(t, f),
+        "Crowd/loitering events per camera per hour",
+    ),
+    "waiting": Endpoint(
+        Filters,
+        lambda t, f, q: queries.waiting_time(t, f),
+        "Events whose dwell exceeds the waiting threshold, by day and hour",
+    ),
+    "repeat-visitors": Endpoint(
+        Filters, lambda t, f, q: queries.repeat_visitors(t, f), "Visitors who came back"
+    ),
+    "rankings": Endpoint(
+        RankingQuery,
+        lambda t, f, q: queries.rankings(t, f, level=q.by, limit=q.limit),
+        "Busiest cameras or groups",
+    ),
+    "insight-merge": Endpoint(
+        Filters,
+        lambda t, f, q: queries.insight_merge(t, f),
+        "Crowd events aligned with occupancy at the same minute",
+    ),
+    "demographics": Endpoint(
+        Filters, lambda t, f, q: queries.demographics(t, f), "Visitors by gender and age group"
+    ),
 }
-ROW_ITERATORS = ("detail_rows", "iter_detail_rows", "export_rows", "iter_rows")
-_FILTER_FIELDS = set(Filters.model_fields)
 
 
-def queries() -> ModuleType | None:
+def _one(values: list[str], name: str) -> str | None:
+    if len(values) > 1:
+        raise BadRequest(f"filter by one {name} at a time (got {len(values)})")
+    return values[0] if values else None
+
+
+def to_query_filters(filters: Filters) -> queries.Filters:
+    """The query library's filters from the API's (the names differ; nothing is dropped)."""
+    return queries.Filters(
+        date_from=filters.start,
+        date_to=filters.end,
+        camera_ids=tuple(filters.camera),
+        group_ids=tuple(filters.group),
+        gender=_one(filters.gender, "gender"),
+        age_group=_one(filters.age_group, "age group"),
+        dwell_min_s=filters.min_dwell,
+        dwell_max_s=filters.max_dwell,
+    )
+
+
+def run(path: str, tenant: str, query: Filters) -> Any:
     try:
-        return importlib.import_module("wandr.queries")
-    except ImportError:
-        return None
-
-
-def function(name: str) -> Callable[..., Any] | None:
-    module = queries()
-    fn = getattr(module, name, None) if module else None
-    return fn if callable(fn) else None
-
-
-def to_query_filters(filters: Filters) -> Any:
-    """The query module's Filters built from ours (same field names; extra ones dropped)."""
-    module = queries()
-    target = getattr(module, "Filters", None)
-    values = filters.model_dump(include=_FILTER_FIELDS)
-    if target is None:
-        return values
-    accepted = _field_names(target)
-    kwargs = {k: v for k, v in values.items() if k in accepted}
-    kwargs = {k: (tuple(v) if isinstance(v, list) else v) for k, v in kwargs.items()}
-    return target(**kwargs)
-
-
-def _field_names(target: Any) -> set[str]:
-    if dataclasses.is_dataclass(target):
-        return {f.name for f in dataclasses.fields(target)}
-    if isinstance(target, type) and issubclass(target, BaseModel):
-        return set(target.model_fields)
-    return set(inspect.signature(target).parameters)
-
-
-def run(name: str, tenant: str, query: Filters) -> Any:
-    fn = function(name)
-    if fn is None:
-        raise BadRequest(f"analytics {name!r} is not available")
-    options = query.model_dump(exclude=_FILTER_FIELDS)
-    accepted = inspect.signature(fn).parameters
-    try:
-        return fn(
-            tenant,
-            to_query_filters(query),
-            **{k: v for k, v in options.items() if k in accepted and v is not None},
-        )
+        return ENDPOINTS[path].call(tenant, to_query_filters(query), query)
     except ValueError as exc:  # the query library's word for a bad option (sort, cursor...)
         raise BadRequest(str(exc)) from exc
 
 
-def row_iterator() -> Callable[..., Iterable[Mapping[str, Any]]] | None:
-    return next((fn for name in ROW_ITERATORS if (fn := function(name))), None)
-
-
 def export(tenant: str, query: ExportQuery) -> dict[str, Any]:
     """Stream the filtered detail rows to a CSV in the results bucket; return its URL."""
-    rows_fn = row_iterator()
-    if rows_fn is None:
-        raise BadRequest("CSV export is not available")
-    options = {
-        k: v
-        for k, v in query.model_dump(exclude=_FILTER_FIELDS).items()
-        if k in inspect.signature(rows_fn).parameters
-    }
-    rows = iter(rows_fn(tenant, to_query_filters(query), **options))
+    rows = iter(queries.export_rows(tenant, to_query_filters(query)))
     first = next(rows, None)
     columns = list(first) if first else ["person_id", "utc_time_started", "utc_time_ended"]
     bucket = env_name("WANDR_RESULTS_BUCKET", current().results_bucket)

@@ -53,14 +53,7 @@ class DetailQuery(Filters):
 
 
 class ExportQuery(Filters):
-    sort: str = Field(default="utc_time_started", max_length=64, pattern=r"^[a-z_]+$")
-    order: Literal["asc", "desc"] = "desc"
-
-
-class WaitingQuery(Filters):
-    threshold_s: float = Field(
-        default=600, gt=0, le=86400, description="dwell above this counts as waiting"
-    )
+    """The export holds every filtered row, in start-time order."""
 
 
 class HistogramQuery(Filters):

@@ -144,7 +144,8 @@ class Api:
         except identity.ForbiddenError as exc:
             return _error(403, error_body("forbidden", str(exc)))
         except ValidationError as exc:
-            return _error(422, ValidationFailed("request is not valid", _errors(exc)).body())
+            errors = _errors(exc)
+            return _error(422, ValidationFailed(_summary(errors), errors).body())
         return _to_response(result, op.status)
 
 
@@ -196,6 +197,16 @@ def _errors(exc: ValidationError) -> list[dict[str, Any]]:
         {"loc": [str(p) for p in e["loc"]], "msg": e["msg"], "type": e["type"]}
         for e in exc.errors(include_url=False, include_context=False, include_input=False)
     ]
+
+
+def _summary(errors: list[dict[str, Any]]) -> str:
+    """The first problem in words, naming the field: what a person reads first."""
+    if not errors:
+        return "request is not valid"
+    first = errors[0]
+    where = ".".join(p for p in first["loc"] if p not in ("body", "query")) or "request"
+    more = f" (and {len(errors) - 1} more)" if len(errors) > 1 else ""
+    return f"request is not valid: {where}: {first['msg']}{more}"
 
 
 def _to_response(result: Any, status: int) -> Response:
