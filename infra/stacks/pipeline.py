@@ -104,6 +104,9 @@ class PipelineStack(Stack):
         return values
 
     def _grant(self, resources: Resources, storage: StorageStack, vision: VisionStack) -> None:
+        unlisted = sorted(set(self.functions.by_id) - set(FUNCTION_ACCESS))
+        if unlisted:
+            raise ValueError(f"infra/access.py has no FUNCTION_ACCESS entry for {unlisted}")
         for logical_id, access in FUNCTION_ACCESS.items():
             fn = self.functions[logical_id]
             grant(access, fn, buckets=storage.buckets, tables=storage.tables)

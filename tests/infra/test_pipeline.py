@@ -184,6 +184,10 @@ def test_only_the_corsight_pull_reads_corsight_secrets_and_only_under_their_pref
     )
 
 
+def test_the_access_table_lists_exactly_the_functions_in_resources():
+    assert set(FUNCTION_ACCESS) == {spec.logical_id for spec in FUNCTIONS}
+
+
 def test_each_function_writes_s3_and_uses_dynamodb_only_if_the_access_table_says_so(synth):
     template = synth.raw(synth.stacks.pipeline)
     for logical_id, access in FUNCTION_ACCESS.items():
