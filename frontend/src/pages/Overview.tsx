@@ -81,17 +81,14 @@ function histogramOption(rows: Row[]): ChartOption {
   };
 }
 
-function occupancyOption(rows: Row[]): ChartOption {
-  const byKey = new Map<string, [string, number][]>();
-  for (const r of rows) {
-    const key = str(r.key ?? r.group ?? r.camera_id ?? r.camera ?? "site") || "site";
-    const t = str(r.time ?? r.ts ?? r.bucket ?? r.t);
-    const v = num(r.occupancy ?? r.present ?? r.peak ?? r.value);
-    const list = byKey.get(key) ?? [];
-    list.push([t, v]);
-    byKey.set(key, list);
-  }
-  const keys = [...byKey.keys()].slice(0, 12);
+/** GET /analytics/occupancy: one series per site/group/camera key. */
+interface OccupancySeries {
+  key: string;
+  points: { t: string; peak: number; mean: number }[];
+}
+
+function occupancyOption(series: OccupancySeries[]): ChartOption {
+  const shown = series.slice(0, 12);
   return {
     tooltip: { trigger: "axis" },
     legend: { type: "scroll", bottom: 0 },
@@ -99,24 +96,29 @@ function occupancyOption(rows: Row[]): ChartOption {
     xAxis: { type: "time" },
     yAxis: { type: "value", name: "people" },
     dataZoom: [{ type: "inside" }],
-    series: keys.map((k) => ({
-      name: k,
+    series: shown.map((s) => ({
+      name: s.key,
       type: "line",
       showSymbol: false,
-      areaStyle: keys.length === 1 ? { opacity: 0.2 } : undefined,
-      data: byKey.get(k),
+      areaStyle: shown.length === 1 ? { opacity: 0.2 } : undefined,
+      data: s.points.map((p) => [p.t, p.peak]),
     })),
   };
 }
 
 function heatmapOption(rows: Row[]): ChartOption {
-  const cameras = [...new Set(rows.map((r) => str(r.camera_id ?? r.camera)))].sort();
+  const cameras = [...new Set(rows.map((r) => str(r.camera_id)))].sort();
   const hours = Array.from({ length: 24 }, (_, h) => String(h).padStart(2, "0"));
-  const data = rows.map((r) => [
-    num(r.hour),
-    cameras.indexOf(str(r.camera_id ?? r.camera)),
-    num(r.events ?? r.count ?? r.crowd_events),
-  ]);
+  // rows are per day x camera x hour: the heatmap sums the days in the filter
+  const cells = new Map<string, number[]>();
+  for (const r of rows) {
+    const cell = [num(r.hour), cameras.indexOf(str(r.camera_id)), 0];
+    const id = `${cell[0]}:${cell[1]}`;
+    const existing = cells.get(id) ?? cell;
+    existing[2] += num(r.crowd_events);
+    cells.set(id, existing);
+  }
+  const data = [...cells.values()];
   const max = Math.max(1, ...data.map((d) => d[2]));
   return {
     tooltip: { position: "top" },
@@ -128,9 +130,19 @@ function heatmapOption(rows: Row[]): ChartOption {
   };
 }
 
-function waitingOption(rows: Row[]): ChartOption {
+/** GET /analytics/waiting: waiting events per day, each with 24 hourly counts. */
+interface Waiting {
+  threshold_s: number;
+  by_day: { dt: string; waiting_events: number; by_hour: number[] }[];
+}
+
+function waitingOption(waiting: Waiting): ChartOption {
   const byHour = new Array(24).fill(0);
-  for (const r of rows) byHour[num(r.hour) % 24] += num(r.waiting_events ?? r.events ?? r.count);
+  for (const day of waiting.by_day) {
+    day.by_hour.forEach((n, h) => {
+      byHour[h] += n;
+    });
+  }
   return {
     tooltip: { trigger: "axis" },
     grid: { left: 48, right: 12, top: 12, bottom: 32 },
@@ -220,8 +232,10 @@ export default function OverviewPage() {
               { value: "camera", label: "Camera" },
             ]}
           />
-          <QueryView query={occupancy} isEmpty={(d) => rowsOf(d).length === 0}>
-            {(d) => <Chart label="Occupancy timeline" option={occupancyOption(rowsOf(d))} />}
+          <QueryView query={occupancy} isEmpty={(d) => (d as OccupancySeries[]).length === 0}>
+            {(d) => (
+              <Chart label="Occupancy timeline" option={occupancyOption(d as OccupancySeries[])} />
+            )}
           </QueryView>
         </Section>
         <Section title="Crowd events per camera and hour">
@@ -234,8 +248,8 @@ export default function OverviewPage() {
           </QueryView>
         </Section>
         <Section title="Waiting (dwell over 10 min) by hour">
-          <QueryView query={waiting} isEmpty={(d) => rowsOf(d).length === 0}>
-            {(d) => <Chart label="Waiting time by hour" option={waitingOption(rowsOf(d))} />}
+          <QueryView query={waiting} isEmpty={(d) => (d as Waiting).by_day.length === 0}>
+            {(d) => <Chart label="Waiting time by hour" option={waitingOption(d as Waiting)} />}
           </QueryView>
         </Section>
         <Section title="Demographics">
@@ -251,18 +265,18 @@ export default function OverviewPage() {
                   <Table.Tr>
                     <Table.Th>Camera</Table.Th>
                     <Table.Th ta="right">Events</Table.Th>
-                    <Table.Th ta="right">Visitors</Table.Th>
+                    <Table.Th ta="right">Visits</Table.Th>
                     <Table.Th ta="right">Avg dwell</Table.Th>
                   </Table.Tr>
                 </Table.Thead>
                 <Table.Tbody>
                   {rowsOf(d).map((r) => {
-                    const name = str(r.camera_id ?? r.key ?? r.group ?? r.id);
+                    const name = str(r.key);
                     return (
                       <Table.Tr key={name}>
                         <Table.Td>{name}</Table.Td>
                         <Table.Td ta="right">{fmtInt(num(r.events))}</Table.Td>
-                        <Table.Td ta="right">{fmtInt(num(r.visitors))}</Table.Td>
+                        <Table.Td ta="right">{fmtInt(num(r.visits))}</Table.Td>
                         <Table.Td ta="right">{fmtDuration(num(r.avg_dwell_s))}</Table.Td>
                       </Table.Tr>
                     );
