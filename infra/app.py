@@ -4,8 +4,8 @@ Stacks, in deployment order, and what each holds:
   storage     data buckets, DynamoDB tables, Glue database/tables, Athena workgroup/views
   vision      SageMaker Processing image and execution role
   pipeline    every Lambda, EventBridge rule -> SQS (+DLQ) -> dispatch, the two workflows
-  web         dashboard bucket + CloudFront
-  api         Cognito user pool and the Chalice REST API (CORS: the dashboard's origin)
+  api         Cognito user pool and the Chalice REST API
+  web         dashboard bucket + CloudFront (which also serves the API at /api/*)
   schedule    per-tenant Corsight secrets and pull schedules
   monitoring  alarm topic, alarms, dashboard
 """
@@ -79,10 +79,8 @@ def build(app: cdk.App, settings: Settings | None = None) -> WandrStacks:
     pipeline = PipelineStack(
         app, "Pipeline", settings=settings, storage=storage, vision=vision, **name("pipeline")
     )
-    web = WebStack(app, "Web", settings=settings, **name("web"))
-    api = ApiStack(
-        app, "Api", settings=settings, storage=storage, dashboard_origin=web.url, **name("api")
-    )
+    api = ApiStack(app, "Api", settings=settings, storage=storage, pipeline=pipeline, **name("api"))
+    web = WebStack(app, "Web", settings=settings, api_domain=api.domain, **name("web"))
     schedule = ScheduleStack(
         app, "Schedule", settings=settings, pipeline=pipeline, **name("schedule")
     )

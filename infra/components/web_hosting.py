@@ -2,7 +2,9 @@
 
 CloudFront reads the bucket with Origin Access Control (the bucket stays BLOCK_ALL), sends
 unknown paths to index.html so client-side routes survive a reload, and adds the standard
-security headers. frontend/dist is deployed when it has been built; synth never needs it.
+security headers. `/api/*` goes to the REST API (stage `api`) uncached, so the dashboard and
+the API share one origin exactly as in the local stack, and the browser needs no CORS.
+frontend/dist is deployed when it has been built; synth never needs it.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ class WebHosting(Construct):
         *,
         bucket_name: str,
         dist_dir: Path,
+        api_domain: str | None = None,
     ) -> None:
         super().__init__(scope, construct_id)
         self.bucket = s3.Bucket(
@@ -64,6 +67,7 @@ class WebHosting(Construct):
                 cache_policy=cloudfront.CachePolicy.CACHING_OPTIMIZED,
                 response_headers_policy=cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS,
             ),
+            additional_behaviors=_api_behaviour(api_domain),
             # Client-side routes: S3 answers 403/404 for them; serve the app instead.
             error_responses=[
                 cloudfront.ErrorResponse(
@@ -86,3 +90,19 @@ class WebHosting(Construct):
                 distribution_paths=["/*"],
                 memory_limit=512,
             )
+
+
+def _api_behaviour(api_domain: str | None) -> dict[str, cloudfront.BehaviorOptions]:
+    """`/api/*` to API Gateway: never cached, every method, the caller's headers (the token)."""
+    if api_domain is None:
+        return {}
+    return {
+        "/api/*": cloudfront.BehaviorOptions(
+            origin=origins.HttpOrigin(api_domain),
+            viewer_protocol_policy=cloudfront.ViewerProtocolPolicy.HTTPS_ONLY,
+            allowed_methods=cloudfront.AllowedMethods.ALLOW_ALL,
+            cache_policy=cloudfront.CachePolicy.CACHING_DISABLED,
+            origin_request_policy=cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+            response_headers_policy=cloudfront.ResponseHeadersPolicy.SECURITY_HEADERS,
+        )
+    }

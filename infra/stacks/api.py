@@ -13,6 +13,7 @@ from infra.components.chalice_api import ChaliceApi
 from infra.components.functions import data_image
 from infra.components.user_directory import UserDirectory
 from infra.constants import Settings
+from infra.stacks.pipeline import PipelineStack
 from infra.stacks.storage import StorageStack
 from wandr.resources import Resources
 
@@ -25,10 +26,10 @@ class ApiStack(Stack):
         *,
         settings: Settings,
         storage: StorageStack,
-        dashboard_origin: str,
+        pipeline: PipelineStack,
         **kwargs: Any,
     ) -> None:
-        """`dashboard_origin` (https://<cloudfront domain>) is the only CORS origin."""
+        """The dashboard's CloudFront serves this API at /api (same origin, no CORS needed)."""
         super().__init__(scope, construct_id, **kwargs)
         resources = settings.resources()
         self.users = UserDirectory(
@@ -42,13 +43,20 @@ class ApiStack(Stack):
             "WANDR_USER_POOL_ID": self.users.user_pool.user_pool_id,
             "WANDR_USER_POOL_CLIENT_ID": self.users.client.user_pool_client_id,
             "WANDR_ATHENA_WORKGROUP": resources.athena_workgroup,
-            "WANDR_CORS_ORIGIN": dashboard_origin,
+            "WANDR_CORSIGHT_PULL_FUNCTION": pipeline.functions["corsight_pull"].function_name,
             "POWERTOOLS_SERVICE_NAME": "wandr-api",
         }
         self.api = ChaliceApi(self, "Api", environment=environment, image=data_image(self, "Image"))
         self._grant(resources, storage)
+        # An admin's "pull now" invokes the scheduled pull function asynchronously.
+        pipeline.functions["corsight_pull"].grant_invoke(self.api.role)
         CfnOutput(self, "UserPoolId", value=self.users.user_pool.user_pool_id)
         CfnOutput(self, "UserPoolClientId", value=self.users.client.user_pool_client_id)
+
+    @property
+    def domain(self) -> str:
+        """The REST API's execute-api host name (CloudFront's /api/* origin)."""
+        return f"{self.api.rest_api_id}.execute-api.{self.region}.{self.url_suffix}"
 
     def _grant(self, resources: Resources, storage: StorageStack) -> None:
         role = self.api.role

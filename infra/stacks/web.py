@@ -21,12 +21,18 @@ class WebStack(Stack):
         construct_id: str,
         *,
         settings: Settings,
+        api_domain: str | None = None,
         dist_dir: Path = DIST_DIR,
         **kwargs: Any,
     ) -> None:
+        """`api_domain`: the REST API's execute-api host, served under /api/*."""
         super().__init__(scope, construct_id, **kwargs)
         self.site = WebHosting(
-            self, "Site", bucket_name=settings.resources().web_bucket, dist_dir=dist_dir
+            self,
+            "Site",
+            bucket_name=settings.resources().web_bucket,
+            dist_dir=dist_dir,
+            api_domain=api_domain,
         )
         CfnOutput(self, "DashboardUrl", value=self.url)
 

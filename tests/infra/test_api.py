@@ -50,7 +50,7 @@ def test_chalice_handler_runs_from_the_lambda_image_with_pool_and_table_names(sy
     variables = props["Environment"]["Variables"]
     assert set(RESOURCES.lambda_environment()) <= set(variables)
     assert {"WANDR_USER_POOL_ID", "WANDR_USER_POOL_CLIENT_ID"} <= set(variables)
-    assert "Distribution" in json.dumps(variables["WANDR_CORS_ORIGIN"])
+    assert "WANDR_CORSIGHT_PULL_FUNCTION" in variables
     role_id = props["Role"]["Fn::GetAtt"][0]
     assert template["Resources"][role_id]["Type"] == "AWS::IAM::Role"
 
@@ -73,3 +73,27 @@ def test_api_role_queries_athena_only_in_the_wandr_workgroup(synth):
     assert json.dumps(athena[0]["Resource"]).endswith(
         f':workgroup/{RESOURCES.athena_workgroup}"]]}}'
     )
+
+
+def test_the_dashboard_distribution_serves_the_api_at_slash_api_uncached(synth):
+    template = synth.raw(synth.stacks.web)
+    (distribution,) = resources_of(template, "AWS::CloudFront::Distribution").values()
+    config = distribution["Properties"]["DistributionConfig"]
+    (behaviour,) = config["CacheBehaviors"]
+    assert behaviour["PathPattern"] == "/api/*"
+    assert behaviour["ViewerProtocolPolicy"] == "https-only"
+    assert set(behaviour["AllowedMethods"]) >= {"GET", "POST", "PUT", "DELETE", "OPTIONS"}
+    origin = next(o for o in config["Origins"] if o["Id"] == behaviour["TargetOriginId"])
+    assert "execute-api" in json.dumps(origin["DomainName"])
+
+
+def test_only_the_api_may_start_a_corsight_pull_besides_its_schedule(synth):
+    template = synth.raw(synth.stacks.api)
+    invokes = [
+        s
+        for p in resources_of(template, "AWS::IAM::Policy").values()
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+        if "lambda:InvokeFunction" in json.dumps(s["Action"])
+    ]
+    assert len(invokes) == 1
+    assert "corsight" in json.dumps(invokes[0]["Resource"]).lower()
