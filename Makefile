@@ -39,8 +39,11 @@ node: infra/node_modules/.installed frontend/node_modules/.installed
 infra/node_modules/.installed: infra/package-lock.json
 	npm ci --prefix infra --no-audit --no-fund --loglevel=error
 	@touch $@
+# `npm install` rather than `npm ci`: biome's optional per-platform binaries for other
+# systems are absent from this registry, which `npm ci` treats as a lock mismatch. The lock
+# file still pins every version that is installed.
 frontend/node_modules/.installed: frontend/package-lock.json
-	npm ci --prefix frontend --no-audit --no-fund --loglevel=error
+	npm install --prefix frontend --no-audit --no-fund --loglevel=error
 	@touch $@
 
 footage:
