@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import time
 from collections import defaultdict
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -75,6 +76,26 @@ def analyse_video(
     tracker_config: TrackerConfig | None = None,
 ) -> VideoAnalysis:
     """Detect, track and describe everyone in one camera's video."""
+    return analyse_frames(
+        sampled_frames(path, sample_fps, max_frames), pin_id=pin_id, upload_id=upload_id,
+        sample_fps=sample_fps, start_epoch=start_epoch, detector=detector, batch=batch,
+        tracker_config=tracker_config,
+    )  # fmt: skip
+
+
+def analyse_frames(
+    frames: Iterable[tuple[int, float, np.ndarray]],
+    *,
+    pin_id: str,
+    upload_id: str,
+    sample_fps: float,
+    start_epoch: float = 0.0,
+    detector: Detector | None = None,
+    batch: int = 8,
+    tracker_config: TrackerConfig | None = None,
+) -> VideoAnalysis:
+    """The same on already sampled (frame index, seconds, BGR frame) triples; the evaluation
+    harness feeds it virtual cameras built from real footage."""
     detector = detector or make_detector()
     tracker = Tracker(sample_fps, tracker_config)
     tracks: dict[int, _Track] = defaultdict(_Track)
@@ -96,7 +117,7 @@ def analyse_video(
         pending.clear()
 
     t_start = time.perf_counter()
-    for index, t, frame in sampled_frames(path, sample_fps, max_frames):
+    for index, t, frame in frames:
         pending.append((index, t, frame))
         n_frames, last_t = n_frames + 1, t
         if len(pending) >= batch:
