@@ -98,7 +98,7 @@ def default_scenario(
     `looks=False` is the control: same windows, shifts and sampling phases, no change of look.
     """
     d = duration_sec
-    cams = (
+    cams: tuple[VirtualCamera, ...] = (
         VirtualCamera("gate", 0.0, d, 0.0),
         VirtualCamera("atrium", min(15.0, d / 5), d, 40.0, phase_frames=5, flip=True,
                       scale=0.85, gains_bgr=(0.8, 1.0, 1.2), gamma=1.15, jpeg_quality=70),
