@@ -38,7 +38,13 @@ def wandr_pipeline(path: str) -> str:
     local = pafs.LocalFileSystem()
     t0 = time.perf_counter()
     report = validate_and_stage(
-        lake, lambda: local.open_input_stream(path), os.path.getsize(path), "bench", "u1", "csv"
+        lake,
+        lambda: local.open_input_stream(path),
+        os.path.getsize(path),
+        "bench",
+        "u1",
+        "csv",
+        path=path,
     )
     t1 = time.perf_counter()
     done = commit(lake, "events", "bench", "u1")
@@ -88,8 +94,11 @@ def _child(which: str, path: str) -> None:
     t0 = time.perf_counter()
     detail = wandr_pipeline(path) if which == "wandr" else pandas_baseline(path)
     wall = time.perf_counter() - t0
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"RESULT|{wall:.1f}|{peak_mb:.0f}|{detail}")
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    peak_mb = usage.ru_maxrss / 1024
+    cpu = usage.ru_utime + usage.ru_stime
+    load = os.getloadavg()[0]
+    print(f"RESULT|{wall:.1f}|{peak_mb:.0f}|{detail}; CPU {cpu:.1f} s; load {load:.1f}")
 
 
 def main() -> None:
@@ -128,6 +137,7 @@ def main() -> None:
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     machine = (
         f"{platform.machine()}, {os.cpu_count()} cores (shared), Python {platform.python_version()}"
+        f", load {os.getloadavg()[0]:.1f}"
     )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     if not RESULTS.exists():

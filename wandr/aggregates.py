@@ -13,27 +13,54 @@ and `wandr sql`) and `Cell`s (one per day and camera, group and the site) for Dy
 
 from __future__ import annotations
 
+import os
+import tempfile
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from typing import Any
 
+import duckdb
 import numpy as np
 import polars as pl
 import pyarrow as pa
+import pyarrow.dataset as ds
 from pyarrow import fs as pafs
 
 from wandr import crowd, dwell, occupancy
-from wandr.lake import Lake, partition, read_days
+from wandr.events import EVENT_SCHEMA, INSIGHT_SCHEMA, NOT_DETERMINED
+from wandr.lake import Lake, partition
 
 EVENT_COLUMNS_NEEDED = [
-    "person_id", "camera_id", "camera_description", "camera_group_id", "camera_group_name",
-    "gender_outcome", "age_group_outcome", "utc_time_started", "utc_time_ended", "dwell_s",
+    "person_id",
+    "camera_id",
+    "camera_description",
+    "camera_group_id",
+    "camera_group_name",
+    "gender_outcome",
+    "age_group_outcome",
+    "utc_time_started",
+    "utc_time_ended",
+    "dwell_s",
 ]
 INSIGHT_COLUMNS_NEEDED = [
-    "event_id", "person_id", "camera_id", "insight_type", "utc_time_recorded",
-    "loitering_duration", "gender", "age_group",
+    "event_id",
+    "person_id",
+    "camera_id",
+    "insight_type",
+    "utc_time_recorded",
+    "loitering_duration",
+    "gender",
+    "age_group",
 ]
-AGG_TABLES = ("agg_camera_hour", "agg_dwell_dist", "agg_demographics", "agg_person_day",
-              "agg_occupancy_minute", "agg_crowd_hour", "agg_insight_merge")
+AGG_TABLES = (
+    "agg_camera_hour",
+    "agg_dwell_dist",
+    "agg_demographics",
+    "agg_person_day",
+    "agg_occupancy_minute",
+    "agg_crowd_hour",
+    "agg_insight_merge",
+)
 LEVELS = ("camera", "group", "site")
 
 
@@ -71,184 +98,408 @@ class DayAggregates:
     days: list[str]
 
 
-def _frame(table: pa.Table | None, columns: list[str]) -> pl.DataFrame:
-    if table is None:
-        return pl.DataFrame(schema={c: pl.String for c in columns})
-    frame = pl.from_arrow(table)
-    assert isinstance(frame, pl.DataFrame)
-    return frame
-
-
 def _day(text: str) -> date:
     return date.fromisoformat(text)
 
 
-def load(lake: Lake, tenant: str, days: list[str]) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Events of `days` and the day before each (for occupancy across midnight), insights."""
-    wanted = sorted({d for day in days for d in (day, str(_day(day) - timedelta(days=1)))})
-    events = _frame(read_days(lake, "events", tenant, wanted, EVENT_COLUMNS_NEEDED),
-                    EVENT_COLUMNS_NEEDED)
-    insights = _frame(read_days(lake, "insights", tenant, days, INSIGHT_COLUMNS_NEEDED),
-                      INSIGHT_COLUMNS_NEEDED)
+def _sql_list(values: list[str]) -> str:
+    return "[" + ", ".join("'" + v.replace("'", "''") + "'" for v in values) + "]"
+
+
+def _connect() -> Any:
+    con = duckdb.connect()
+    con.execute(f"SET memory_limit='{os.environ.get('WANDR_DUCKDB_MEMORY', '1500MB')}'")
+    con.execute(f"SET threads={int(os.environ.get('WANDR_DUCKDB_THREADS', 2))}")
+    con.execute("SET TimeZone='UTC'")
+    spill = os.environ.get("WANDR_WORK_DIR") or tempfile.gettempdir()
+    con.execute(f"SET temp_directory='{os.path.join(spill, 'wandr-duckdb-agg')}'")
+    return con
+
+
+def _files(lake: Lake, table: str, tenant: str, days: list[str]) -> list[str]:
+    out = []
+    for day in days:
+        directory = lake.path(partition(table, tenant, day))
+        infos = lake.fs.get_file_info(pafs.FileSelector(directory, allow_not_found=True))
+        out += sorted(i.path for i in infos if i.path.endswith(".parquet"))
+    return out
+
+
+def _empty(columns: list[str], table: str) -> pa.Table:
+    schema = EVENT_SCHEMA if table == "events" else INSIGHT_SCHEMA
+    return pa.schema([schema.field(c) for c in columns]).empty_table()
+
+
+def window_days(days: list[str]) -> list[str]:
+    """`days` and the day before each (occupancy of a day reads the previous day's events)."""
+    return sorted({d for day in days for d in (day, str(_day(day) - timedelta(days=1)))})
+
+
+def local_files(lake: Lake, table: str, tenant: str, days: list[str], workdir: str) -> list[str]:
+    """Local paths of the table's files for `days`: the files themselves on a local lake,
+    else copies downloaded once into `workdir` (DuckDB then scans them several times)."""
+    files = _files(lake, table, tenant, days)
+    if lake.local_dir("") is not None:
+        return files
+    out = []
+    for k, path in enumerate(files):
+        target = os.path.join(workdir, f"{table}-{k:06d}.parquet")
+        pafs.copy_files(
+            path, target, source_filesystem=lake.fs, destination_filesystem=pafs.LocalFileSystem()
+        )
+        out.append(target)
+    return out
+
+
+def load(lake: Lake, tenant: str, days: list[str], workdir: str) -> tuple[list[str], pl.DataFrame]:
+    """Local Parquet paths of the events of `days` and the day before each, and the
+    insights of `days` (small, in memory)."""
+    events = local_files(lake, "events", tenant, window_days(days), workdir)
+    ins_files = _files(lake, "insights", tenant, days)
+    insights = pl.DataFrame()
+    if ins_files:
+        table = ds.dataset(ins_files, filesystem=lake.fs, format="parquet").to_table(
+            columns=INSIGHT_COLUMNS_NEEDED
+        )
+        frame = pl.from_arrow(table)
+        assert isinstance(frame, pl.DataFrame)
+        insights = frame
     return events, insights
 
 
-def spill_days(events: pl.DataFrame, days: list[str]) -> list[str]:
+def _register(con: Any, events_window: Any) -> None:
+    if isinstance(events_window, list):
+        if events_window:
+            files = _sql_list(events_window)
+            cols = ", ".join(EVENT_COLUMNS_NEEDED)
+            con.execute(
+                f"CREATE OR REPLACE TEMP VIEW win_src AS SELECT {cols} "
+                f"FROM read_parquet({files}, union_by_name=true)"
+            )
+            return
+        events_window = _empty(EVENT_COLUMNS_NEEDED, "events")
+    if isinstance(events_window, pl.DataFrame) and events_window.height == 0:
+        events_window = _empty(EVENT_COLUMNS_NEEDED, "events")
+    con.register("win_src", events_window)
+
+
+def spill_days(events_window: Any, days: list[str]) -> list[str]:
     """Days after `days` whose occupancy the events of `days` reach (events past midnight)."""
-    if events.height == 0:
-        return []
-    ends = (events.filter(pl.col("utc_time_started").dt.date().cast(pl.String).is_in(days))
-            .select(pl.col("utc_time_ended").dt.date().cast(pl.String).unique())
-            .to_series().to_list())
-    return sorted(set(ends) - set(days))
+    con = _connect()
+    _register(con, events_window)
+    rows = con.execute(
+        "SELECT DISTINCT CAST(CAST(utc_time_ended AS DATE) AS VARCHAR) FROM win_src "
+        "WHERE CAST(CAST(utc_time_started AS DATE) AS VARCHAR) "
+        f"IN (SELECT unnest({_sql_list(days)}))"
+    ).fetchall()
+    con.close()
+    return sorted({r[0] for r in rows} - set(days))
 
 
-def compute(events_window: pl.DataFrame, insights: pl.DataFrame, days: list[str],
-            rule: dwell.VisitRule = dwell.DEFAULT_RULE,
-            waiting_threshold_s: float = dwell.WAITING_THRESHOLD_S) -> DayAggregates:
-    """All aggregates of `days`; `events_window` also holds the day before each of them."""
-    day_str = pl.col("utc_time_started").dt.date().cast(pl.String)
-    events = events_window.filter(day_str.is_in(days)) if events_window.height else (
-        events_window)
-    ev = dwell.with_day(events).with_columns(pl.col("dt").cast(pl.String))
-    waiting = (pl.col("dwell_s") > waiting_threshold_s).sum().alias("waiting_events")
+def compute(
+    events_window: Any,
+    insights: pl.DataFrame,
+    days: list[str],
+    rule: dwell.VisitRule = dwell.DEFAULT_RULE,
+    waiting_threshold_s: float = dwell.WAITING_THRESHOLD_S,
+) -> DayAggregates:
+    """All aggregates of `days`; `events_window` (a polars frame, Arrow table or dataset) also
+    holds the day before each of them. The heavy lifting is SQL in DuckDB, streaming."""
+    con = _connect()
+    try:
+        return _compute(con, events_window, insights, sorted(set(days)), rule, waiting_threshold_s)
+    finally:
+        con.close()
+
+
+def _compute(
+    con: Any,
+    events_window: Any,
+    insights: pl.DataFrame,
+    days: list[str],
+    rule: dwell.VisitRule,
+    waiting_threshold_s: float,
+) -> DayAggregates:
+    _register(con, events_window)
+    con.execute("""CREATE TEMP VIEW win AS SELECT person_id, camera_id, camera_description,
+        camera_group_id, camera_group_name, gender_outcome, age_group_outcome,
+        CAST(utc_time_started AS TIMESTAMP) AS s, CAST(utc_time_ended AS TIMESTAMP) AS e,
+        dwell_s FROM win_src""")
+    day_list = _sql_list(days)
+    con.execute(f"""CREATE TEMP VIEW ev AS SELECT *, CAST(CAST(s AS DATE) AS VARCHAR) AS dt,
+        CAST(hour(s) AS INTEGER) AS hour, coalesce(camera_id, 'unknown') AS ckey,
+        coalesce(camera_group_id, 'unknown') AS gkey FROM win
+        WHERE CAST(CAST(s AS DATE) AS VARCHAR) IN (SELECT unnest({day_list}))""")
+    thr = float(waiting_threshold_s)
     tables: dict[str, pl.DataFrame] = {}
-    tables["agg_camera_hour"] = ev.group_by(
-        "dt", "camera_id", "camera_group_id", "camera_group_name", "hour").agg(
-        pl.len().alias("events"),
-        pl.col("person_id").n_unique().alias("visitors"),
-        pl.col("dwell_s").sum().alias("dwell_sum_s"),
-        pl.col("dwell_s").max().alias("dwell_max_s"),
-        waiting,
-    ).sort("dt", "camera_id", "hour")
-    tables["agg_dwell_dist"] = ev.group_by(
-        "dt", "camera_id", pl.col("dwell_s").floor().cast(pl.Int64).alias("dwell_whole_s")
-    ).agg(pl.len().alias("events")).sort("dt", "camera_id", "dwell_whole_s")
-    tables["agg_demographics"] = ev.group_by(
-        "dt", "camera_id", pl.col("gender_outcome").fill_null("not_determined").alias("gender"),
-        pl.col("age_group_outcome").fill_null("not_determined").alias("age_group"),
-    ).agg(pl.len().alias("events"), pl.col("person_id").n_unique().alias("visitors")
-          ).sort("dt", "camera_id", "gender", "age_group")
-    person_day = dwell.person_days(events, rule) if events.height else pl.DataFrame()
-    tables["agg_person_day"] = (person_day.with_columns(pl.col("dt").cast(pl.String))
-                                if person_day.height else person_day)
-    ins = (insights.with_columns(pl.col("utc_time_recorded").cast(pl.Datetime("ms")))
-           if insights.height else pl.DataFrame())
-    tables["agg_crowd_hour"] = (crowd.per_hour(ins).with_columns(pl.col("dt").cast(pl.String))
-                                if ins.height else pl.DataFrame())
-    camera_group = dict(ev.select("camera_id", "camera_group_id").unique("camera_id")
-                        .iter_rows()) if ev.height else {}
-    occupancy_rows: list[pl.DataFrame] = []
+    tables["agg_camera_hour"] = con.execute(f"""SELECT dt, camera_id, camera_group_id,
+        camera_group_name, hour, count(*) AS events, count(DISTINCT person_id) AS visitors,
+        sum(dwell_s) AS dwell_sum_s, max(dwell_s) AS dwell_max_s,
+        count(*) FILTER (WHERE dwell_s > {thr}) AS waiting_events
+        FROM ev GROUP BY ALL ORDER BY dt, camera_id, hour""").pl()
+    tables["agg_dwell_dist"] = con.execute("""SELECT dt, camera_id,
+        CAST(floor(dwell_s) AS BIGINT) AS dwell_whole_s, count(*) AS events
+        FROM ev GROUP BY ALL ORDER BY dt, camera_id, dwell_whole_s""").pl()
+    tables["agg_demographics"] = con.execute(f"""SELECT dt, camera_id,
+        coalesce(gender_outcome, '{NOT_DETERMINED}') AS gender,
+        coalesce(age_group_outcome, '{NOT_DETERMINED}') AS age_group,
+        count(*) AS events, count(DISTINCT person_id) AS visitors
+        FROM ev GROUP BY ALL ORDER BY dt, camera_id, gender, age_group""").pl()
+    tables["agg_person_day"] = _person_days(con, rule)
+    ins = (
+        insights.with_columns(pl.col("utc_time_recorded").cast(pl.Datetime("ms")))
+        if insights.height
+        else pl.DataFrame()
+    )
+    tables["agg_crowd_hour"] = (
+        crowd.per_hour(ins).with_columns(pl.col("dt").cast(pl.String))
+        if ins.height
+        else pl.DataFrame()
+    )
+    occ_keys, occ = _occupancy(con, days)
+    tables["agg_occupancy_minute"] = _occupancy_long(occ_keys, occ)
     merges: list[pl.DataFrame] = []
-    arrays_by_day: dict[str, dict[str, dict[str, np.ndarray]]] = {}
-    ranges = {lvl: occupancy.presence_ranges(events_window, lvl) for lvl in LEVELS}
-    for day in days:
-        arrays = {lvl: occupancy.day_arrays(events_window, lvl, _day(day), ranges[lvl])
-                  if events_window.height else {} for lvl in LEVELS}
-        arrays_by_day[day] = arrays
-        occupancy_rows.append(_occupancy_long(day, arrays))
-        if ins.height:
-            merges.append(crowd.merge(ins, _day(day), camera_group, arrays)
-                          .with_columns(pl.lit(day).alias("dt")))
-    tables["agg_occupancy_minute"] = pl.concat(occupancy_rows) if occupancy_rows else (
-        pl.DataFrame())
+    if ins.height:
+        camera_group = dict(
+            con.execute(
+                "SELECT camera_id, min(camera_group_id) FROM ev WHERE camera_id IS NOT NULL "
+                "GROUP BY 1"
+            ).fetchall()
+        )
+        for day in days:
+            arrays: dict[str, dict[str, np.ndarray]] = {lvl: {} for lvl in LEVELS}
+            for i, (d, level, key) in enumerate(occ_keys):
+                if d == day:
+                    arrays[level][key] = occ[i]
+            merges.append(
+                crowd.merge(ins, _day(day), camera_group, arrays).with_columns(
+                    pl.lit(day).alias("dt")
+                )
+            )
     tables["agg_insight_merge"] = pl.concat(merges) if merges else pl.DataFrame()
-    cells = _cells(ev, tables, arrays_by_day, days, waiting_threshold_s)
+    cells = _cells(con, tables["agg_crowd_hour"], occ_keys, occ, thr)
     return DayAggregates(tables, cells, days)
 
 
-def _occupancy_long(day: str, arrays: dict[str, dict[str, np.ndarray]]) -> pl.DataFrame:
-    start = np.datetime64(day, "m")
-    parts = []
-    for level, per_key in arrays.items():
-        for key, minutes in per_key.items():
-            nz = np.flatnonzero(minutes)
-            parts.append(pl.DataFrame({
-                "dt": [day] * len(nz), "level": [level] * len(nz), "key": [key] * len(nz),
-                "minute": (start + nz.astype("timedelta64[m]")).astype("datetime64[ms]"),
-                "occupancy": minutes[nz].astype(np.int64),
-            }))
-    if not parts:
-        return pl.DataFrame(schema={"dt": pl.String, "level": pl.String, "key": pl.String,
-                                    "minute": pl.Datetime("ms"), "occupancy": pl.Int64})
-    return pl.concat(parts)
+def _mode(column: str) -> str:
+    """Most frequent non-null value; ties go to the smallest (histogram keys are sorted)."""
+    h = f"histogram({column})"
+    return f"map_keys({h})[list_position(map_values({h}), list_max(map_values({h})))]"
 
 
-def _cells(ev: pl.DataFrame, tables: dict[str, pl.DataFrame],
-           arrays_by_day: dict[str, dict[str, dict[str, np.ndarray]]], days: list[str],
-           waiting_threshold_s: float) -> list[Cell]:
+def _person_days(con: Any, rule: dwell.VisitRule) -> pl.DataFrame:
+    """Per person and day (definitions in wandr.dwell.person_days), in one SQL pass."""
+    gap_ms = int(rule.gap_s * 1000)
+    frame = con.execute(f"""
+        WITH w AS (
+            SELECT person_id, dt, s, e, dwell_s, camera_id, camera_group_id, gender_outcome,
+                age_group_outcome,
+                max(epoch_ms(e)) OVER (PARTITION BY person_id, dt ORDER BY s
+                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
+            FROM ev)
+        SELECT person_id, dt, count(*) AS events, sum(dwell_s) AS dwell_s,
+            CAST(min(s) AS TIMESTAMP_MS) AS first_seen,
+            CAST(max(e) AS TIMESTAMP_MS) AS last_seen,
+            coalesce(list_sort(list(DISTINCT camera_id)
+                FILTER (WHERE camera_id IS NOT NULL)), []) AS cameras,
+            coalesce(list_sort(list(DISTINCT camera_group_id)
+                FILTER (WHERE camera_group_id IS NOT NULL)), []) AS groups,
+            {_mode("gender_outcome")} AS gender,
+            {_mode("age_group_outcome")} AS age_group,
+            CAST(count(*) FILTER (WHERE reach IS NULL OR epoch_ms(s) - {gap_ms} > reach)
+                AS INTEGER) AS visits
+        FROM w GROUP BY person_id, dt""").pl()
+    return frame if frame.height else pl.DataFrame()
+
+
+def _occupancy(con: Any, days: list[str]) -> tuple[list[tuple[str, str, str]], np.ndarray]:
+    """Per (day, level, key): distinct people present in each of the day's 1440 minutes.
+
+    Per camera, group and site, each person's events form islands of minutes (an event
+    continues an island while it starts no later than one minute after the furthest end so
+    far). Each island adds +1 at its first minute and -1 after its last; a running sum over
+    the minutes gives the occupancy - one sort, never a per-minute expansion of the events.
+    """
+    if not days:
+        return [], np.zeros((0, occupancy.MINUTES_PER_DAY), np.int64)
+    day0 = [(_day(d) - date(1970, 1, 1)).days * occupancy.MINUTES_PER_DAY for d in days]
+    last = max(day0) + occupancy.MINUTES_PER_DAY
+    points = con.execute(f"""
+        WITH r AS (
+            SELECT 'camera' AS level, coalesce(camera_id, 'unknown') AS key, person_id,
+                epoch_ms(s) // 60000 AS sm, epoch_ms(e) // 60000 AS em FROM win
+            UNION ALL SELECT 'group', coalesce(camera_group_id, 'unknown'), person_id,
+                epoch_ms(s) // 60000, epoch_ms(e) // 60000 FROM win
+            UNION ALL SELECT 'site', '{occupancy.SITE}', person_id,
+                epoch_ms(s) // 60000, epoch_ms(e) // 60000 FROM win),
+        w AS (
+            SELECT level, key, sm, max(em) OVER before AS prev_reach,
+                max(em) OVER upto AS reach, lead(sm) OVER person AS next_s
+            FROM r
+            WINDOW person AS (PARTITION BY level, key, person_id ORDER BY sm),
+                before AS (person ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
+                upto AS (person ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)),
+        p AS (
+            SELECT level, key, sm AS m, 1 AS x FROM w
+                WHERE prev_reach IS NULL OR sm - 1 > prev_reach
+            UNION ALL SELECT level, key, prev_reach + 1, -1 FROM w
+                WHERE prev_reach IS NOT NULL AND sm - 1 > prev_reach
+            UNION ALL SELECT level, key, reach + 1, -1 FROM w WHERE next_s IS NULL)
+        SELECT level, key, m, CAST(sum(x) AS BIGINT) AS x FROM p WHERE m < {last}
+        GROUP BY ALL ORDER BY level, key, m""").pl()
+    keys: list[tuple[str, str, str]] = []
+    rows: list[np.ndarray] = []
+    if points.height == 0:
+        return keys, np.zeros((0, occupancy.MINUTES_PER_DAY), np.int64)
+    for (level, key), part in points.partition_by(
+        "level", "key", as_dict=True, maintain_order=True
+    ).items():
+        m = part.get_column("m").to_numpy()
+        x = part.get_column("x").to_numpy()
+        running = np.cumsum(x)
+        for day, start in zip(days, day0, strict=True):
+            lo = int(np.searchsorted(m, start))
+            hi = int(np.searchsorted(m, start + occupancy.MINUTES_PER_DAY))
+            carry = int(running[lo - 1]) if lo else 0
+            if carry == 0 and lo == hi:
+                continue
+            diff = np.zeros(occupancy.MINUTES_PER_DAY, np.int64)
+            diff[0] = carry
+            diff[m[lo:hi] - start] += x[lo:hi]
+            minutes = np.cumsum(diff)
+            if minutes.any():
+                keys.append((day, str(level), str(key)))
+                rows.append(minutes)
+    order = sorted(range(len(keys)), key=lambda i: keys[i])
+    return [keys[i] for i in order], (
+        np.array([rows[i] for i in order])
+        if rows
+        else np.zeros((0, occupancy.MINUTES_PER_DAY), np.int64)
+    )
+
+
+def _occupancy_long(keys: list[tuple[str, str, str]], minutes: np.ndarray) -> pl.DataFrame:
+    schema: dict[str, Any] = {
+        "dt": pl.String,
+        "level": pl.String,
+        "key": pl.String,
+        "minute": pl.Datetime("ms"),
+        "occupancy": pl.Int64,
+    }
+    if not keys:
+        return pl.DataFrame(schema=schema)
+    rows, cols = np.nonzero(minutes)
+    dts = np.array([k[0] for k in keys], dtype="datetime64[m]")
+    return pl.DataFrame(
+        {
+            "dt": np.array([k[0] for k in keys], dtype=object)[rows].astype(str),
+            "level": np.array([k[1] for k in keys], dtype=object)[rows].astype(str),
+            "key": np.array([k[2] for k in keys], dtype=object)[rows].astype(str),
+            "minute": (dts[rows] + cols.astype("timedelta64[m]")).astype("datetime64[ms]"),
+            "occupancy": minutes[rows, cols].astype(np.int64),
+        },
+        schema=schema,
+    )
+
+
+_LEVEL_OF = (
+    "CASE WHEN GROUPING(ckey) = 0 THEN 'camera' WHEN GROUPING(gkey) = 0 THEN 'group' "
+    "ELSE 'site' END"
+)
+_KEY_OF = (
+    "CASE WHEN GROUPING(ckey) = 0 THEN ckey WHEN GROUPING(gkey) = 0 THEN gkey "
+    f"ELSE '{occupancy.SITE}' END"
+)
+
+
+def _sets(*extra: str) -> str:
+    tail = "".join(f", {e}" for e in extra)
+    return f"GROUPING SETS ((dt, ckey{tail}), (dt, gkey{tail}), (dt{tail}))"
+
+
+def _cells(
+    con: Any,
+    crowd_hour: pl.DataFrame,
+    occ_keys: list[tuple[str, str, str]],
+    occ: np.ndarray,
+    thr: float,
+) -> list[Cell]:
+    """One Cell per day and camera, group and the site; contents computed in SQL."""
+    base = con.execute(f"""SELECT dt, {_LEVEL_OF} AS level, {_KEY_OF} AS key,
+        count(*) AS events, count(DISTINCT person_id) AS visitors, sum(dwell_s) AS dsum,
+        max(dwell_s) AS dmax, count(*) FILTER (WHERE dwell_s > {thr}) AS waiting,
+        min(camera_description) AS cdesc, min(camera_group_name) AS gname,
+        min(camera_group_id) AS gid
+        FROM ev GROUP BY {_sets()}""").fetchall()
     cells: dict[tuple[str, str, str], Cell] = {}
+    for dt, level, key, n, visitors, dsum, dmax, waiting, cdesc, gname, gid in base:
+        cells[(dt, level, key)] = Cell(
+            dt,
+            level,
+            key,
+            name={"camera": cdesc, "group": gname}.get(level, "site"),
+            group_id=gid if level != "site" else None,
+            events=int(n),
+            visitors=int(visitors),
+            dwell_sum_s=float(dsum or 0.0),
+            dwell_max_s=float(dmax or 0.0),
+            waiting_events=int(waiting),
+        )
 
     def cell(dt: str, level: str, key: str) -> Cell:
         return cells.setdefault((dt, level, key), Cell(dt, level, key))
 
-    if ev.height:
-        keyed = ev.with_columns(
-            occupancy.level_key("camera").alias("camera"),
-            occupancy.level_key("group").alias("group"),
-            occupancy.level_key("site").alias("site"),
+    for dt, level, key, hour, n, dsum, waiting in con.execute(f"""SELECT dt, {_LEVEL_OF},
+            {_KEY_OF}, hour, count(*), sum(dwell_s), count(*) FILTER (WHERE dwell_s > {thr})
+            FROM ev GROUP BY {_sets("hour")}""").fetchall():
+        c = cell(dt, level, key)
+        c.hourly_events[hour], c.hourly_dwell_s[hour], c.hourly_waiting[hour] = (
+            int(n),
+            float(dsum or 0.0),
+            int(waiting),
         )
-        for level in LEVELS:
-            _fill_level(keyed, level, cell, waiting_threshold_s)
-    crowd_hour = tables["agg_crowd_hour"]
+    for column, attr in (("gender_outcome", "gender"), ("age_group_outcome", "age_group")):
+        for dt, level, key, value, n in con.execute(f"""SELECT dt, {_LEVEL_OF}, {_KEY_OF}, v,
+                count(*) FROM (SELECT *, coalesce({column}, '{NOT_DETERMINED}') AS v FROM ev)
+                GROUP BY {_sets("v")}""").fetchall():
+            getattr(cell(dt, level, key), attr)[value] = int(n)
+    dist = con.execute(f"""SELECT dt, {_LEVEL_OF} AS level, {_KEY_OF} AS key, v, count(*) AS n
+        FROM (SELECT *, CAST(floor(dwell_s) AS BIGINT) AS v FROM ev)
+        GROUP BY {_sets("v")} ORDER BY dt, level, key, v""").pl()
+    if dist.height:
+        ids = dist.select(pl.struct("dt", "level", "key").rle_id()).to_series().to_numpy()
+        starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+        values = dist.get_column("v").to_numpy().astype(np.int64)
+        counts = dist.get_column("n").to_numpy().astype(np.int64)
+        bounds = [*starts[1:], len(ids)]
+        for i, (lo, hi) in enumerate(zip(starts, bounds, strict=True)):
+            dt, level, key = dist.row(int(lo))[:3]
+            c = cell(dt, level, key)
+            c.dwell_values, c.dwell_counts = values[lo:hi], counts[lo:hi]
+            del i
     if crowd_hour.height:
         for dt, camera, hour, n, loiter in crowd_hour.iter_rows():
             c = cell(dt, "camera", camera)
             c.crowd_events += n
             c.loitering_s += float(loiter)
             c.hourly_crowd[hour] += n
-    for day, arrays in arrays_by_day.items():
-        for level, per_key in arrays.items():
-            for key, minutes in per_key.items():
-                cell(day, level, key).occupancy = minutes
+    for i, key3 in enumerate(occ_keys):
+        cell(*key3).occupancy = occ[i]
     return sorted(cells.values(), key=lambda c: (c.dt, c.level, c.key))
-
-
-def _fill_level(keyed: pl.DataFrame, level: str, cell: object,
-                waiting_threshold_s: float) -> None:
-    make = cell  # a callable (dt, level, key) -> Cell
-    base = keyed.group_by("dt", level).agg(
-        pl.len().alias("events"),
-        pl.col("person_id").n_unique().alias("visitors"),
-        pl.col("dwell_s").sum().alias("dwell_sum_s"),
-        pl.col("dwell_s").max().alias("dwell_max_s"),
-        (pl.col("dwell_s") > waiting_threshold_s).sum().alias("waiting"),
-        pl.col("camera_description").drop_nulls().first().alias("desc"),
-        pl.col("camera_group_name").drop_nulls().first().alias("group_name"),
-        pl.col("camera_group_id").drop_nulls().first().alias("group_id"),
-    )
-    for row in base.iter_rows(named=True):
-        c = make(row["dt"], level, row[level])  # type: ignore[operator]
-        c.events, c.visitors = row["events"], row["visitors"]
-        c.dwell_sum_s, c.dwell_max_s = float(row["dwell_sum_s"]), float(row["dwell_max_s"])
-        c.waiting_events = row["waiting"]
-        c.name = {"camera": row["desc"], "group": row["group_name"], "site": "site"}[level]
-        c.group_id = row["group_id"] if level != "site" else None
-    hourly = keyed.group_by("dt", level, "hour").agg(
-        pl.len().alias("n"), pl.col("dwell_s").sum().alias("d"),
-        (pl.col("dwell_s") > waiting_threshold_s).sum().alias("w"))
-    for dt, key, hour, n, d, w in hourly.iter_rows():
-        c = make(dt, level, key)  # type: ignore[operator]
-        c.hourly_events[hour], c.hourly_dwell_s[hour], c.hourly_waiting[hour] = n, float(d), w
-    for column, attr in (("gender_outcome", "gender"), ("age_group_outcome", "age_group")):
-        demo = keyed.group_by("dt", level, pl.col(column).fill_null("not_determined")).agg(
-            pl.len().alias("n"))
-        for dt, key, value, n in demo.iter_rows():
-            getattr(make(dt, level, key), attr)[value] = n  # type: ignore[operator]
-    dist = keyed.group_by("dt", level, pl.col("dwell_s").floor().cast(pl.Int64).alias("v")
-                          ).agg(pl.len().alias("n")).sort("dt", level, "v")
-    for (dt, key), part in dist.partition_by("dt", level, as_dict=True).items():
-        c = make(dt, level, key)  # type: ignore[operator]
-        c.dwell_values = part.get_column("v").to_numpy().astype(np.int64)
-        c.dwell_counts = part.get_column("n").to_numpy().astype(np.int64)
 
 
 def write_tables(lake: Lake, tenant: str, aggs: DayAggregates) -> None:
     """Replace each touched day's aggregate files; days left empty lose theirs."""
     for name in AGG_TABLES:
         frame = aggs.tables.get(name, pl.DataFrame())
-        by_day = ({str(k[0]): v for k, v in frame.partition_by(
-            "dt", as_dict=True, include_key=False).items()} if frame.height else {})
+        by_day = (
+            {
+                str(k[0]): v
+                for k, v in frame.partition_by("dt", as_dict=True, include_key=False).items()
+            }
+            if frame.height
+            else {}
+        )
         for day in aggs.days:
             rel = f"{partition(name, tenant, day)}/part-0.parquet"
             part = by_day.get(day)
@@ -258,16 +509,18 @@ def write_tables(lake: Lake, tenant: str, aggs: DayAggregates) -> None:
                 lake.write_parquet(rel, part.to_arrow())
 
 
-def recompute(lake: Lake, tenant: str, touched_days: list[str],
-              rule: dwell.VisitRule = dwell.DEFAULT_RULE) -> DayAggregates:
+def recompute(
+    lake: Lake, tenant: str, touched_days: list[str], rule: dwell.VisitRule = dwell.DEFAULT_RULE
+) -> DayAggregates:
     """Recompute and write the aggregates of the touched days (and the days they spill into)."""
     days = sorted(set(touched_days))
-    events, insights = load(lake, tenant, days)
-    extra = spill_days(events, days)
-    if extra:
-        days = sorted(set(days) | set(extra))
-        events, insights = load(lake, tenant, days)
-    aggs = compute(events, insights, days, rule)
+    with tempfile.TemporaryDirectory(dir=os.environ.get("WANDR_WORK_DIR")) as work:
+        events, insights = load(lake, tenant, days, work)
+        extra = spill_days(events, days) if days and events else []
+        if extra:
+            days = sorted(set(days) | set(extra))
+            events, insights = load(lake, tenant, days, work)
+        aggs = compute(events, insights, days, rule)
     write_tables(lake, tenant, aggs)
     return aggs
 
@@ -276,5 +529,8 @@ def tenant_days(lake: Lake, tenant: str, table: str = "events") -> list[str]:
     """Every day that holds data for the tenant (used for a full recompute)."""
     directory = lake.path(f"{table}/tenant={tenant}")
     infos = lake.fs.get_file_info(pafs.FileSelector(directory, allow_not_found=True))
-    return sorted(i.base_name.removeprefix("dt=") for i in infos
-                  if i.type == pafs.FileType.Directory and i.base_name.startswith("dt="))
+    return sorted(
+        i.base_name.removeprefix("dt=")
+        for i in infos
+        if i.type == pafs.FileType.Directory and i.base_name.startswith("dt=")
+    )

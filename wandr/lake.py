@@ -3,7 +3,7 @@
 Layout under the lake root (an S3 bucket, or a local directory for tests and benchmarks):
 
     <table>/tenant=<t>/dt=<YYYY-MM-DD>/part-<upload_id>.parquet   data, Hive-partitioned
-    staging/tenant=<t>/upload=<id>/<table>/dt=<day>.parquet        written by Validate
+    staging/tenant=<t>/upload=<id>/<table>/dt=<day>/part-<k>.parquet  written by Validate
     manifests/tenant=<t>/upload=<id>.json                           what a commit wrote
 
 One file per (upload, day) is what makes re-ingesting a file replace instead of duplicate:
@@ -16,8 +16,10 @@ from __future__ import annotations
 
 import contextlib
 import json
+import os
 import posixpath
-from dataclasses import dataclass, field
+import re
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,7 +28,6 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 from pyarrow import fs as pafs
 
-from wandr.validation.csvfile import Sink
 from wandr.validation.report import InvalidUpload
 
 DAY_COLUMN = {"events": "utc_time_started", "insights": "utc_time_recorded"}
@@ -80,6 +81,10 @@ class Lake:
         if isinstance(self.fs, pafs.LocalFileSystem):
             self.fs.create_dir(posixpath.dirname(self.path(rel)), recursive=True)
 
+    def local_dir(self, rel: str) -> str | None:
+        """The real directory of `rel` when the lake is on the local disk, else None."""
+        return self.path(rel) if isinstance(self.fs, pafs.LocalFileSystem) else None
+
     def write_parquet(self, rel: str, table: pa.Table) -> None:
         self._parent(rel)
         pq.write_table(table, self.path(rel), filesystem=self.fs, compression=COMPRESSION)
@@ -104,100 +109,78 @@ def manifest_file(tenant: str, upload_id: str) -> str:
     return f"manifests/tenant={tenant}/upload={upload_id}.json"
 
 
-@dataclass
-class StagingWriter(Sink):
-    """Good rows of one upload, split by day into one staged Parquet file per day."""
+def staged_dir(table: str, tenant: str, upload_id: str) -> str:
+    return f"{staging_dir(tenant, upload_id)}/{table}"
 
-    lake: Lake
-    table: str
-    tenant: str
-    upload_id: str
-    schema: pa.Schema
-    max_days: int = 1000
-    flush_rows: int = 131072
-    rows: dict[str, int] = field(default_factory=dict)
-    _buffers: dict[str, list[pa.Table]] = field(default_factory=dict)
-    _writers: dict[str, pq.ParquetWriter] = field(default_factory=dict)
 
-    def staged(self, day: str) -> str:
-        return f"{staging_dir(self.tenant, self.upload_id)}/{self.table}/dt={day}.parquet"
+def stage_files(
+    lake: Lake,
+    table: str,
+    tenant: str,
+    upload_id: str,
+    files: dict[str, list[str]],
+    rows: dict[str, int],
+) -> dict[str, int]:
+    """Record (and, for a remote lake, upload) an upload's staged files: one or more local
+    Parquet files per day. A local lake's files may already sit in `staged_dir`."""
+    names: dict[str, list[str]] = {}
+    target_dir = staged_dir(table, tenant, upload_id)
+    local = lake.local_dir(target_dir)
+    for day, paths in sorted(files.items()):
+        names[day] = []
+        for k, path in enumerate(paths):
+            rel = f"{target_dir}/dt={day}/part-{k}.parquet"
+            if local is None or os.path.abspath(path) != os.path.abspath(lake.path(rel)):
+                lake._parent(rel)
+                pafs.copy_files(
+                    path,
+                    lake.path(rel),
+                    source_filesystem=pafs.LocalFileSystem(),
+                    destination_filesystem=lake.fs,
+                )
+            names[day].append(rel)
+    lake.write_json(
+        f"{staging_dir(tenant, upload_id)}/{table}.json",
+        {"table": table, "rows": rows, "files": names},
+    )
+    return dict(sorted(rows.items()))
 
-    def write(self, table: pa.Table) -> None:
-        frame = pl.from_arrow(table)
-        assert isinstance(frame, pl.DataFrame)
-        days = frame.get_column(DAY_COLUMN[self.table]).dt.date().cast(pl.String)
-        for (day,), part in (
-            frame.with_columns(days.alias("_dt"))
-            .partition_by("_dt", as_dict=True, include_key=False)
-            .items()
-        ):
-            self._add(str(day), part.to_arrow().cast(self.schema))
 
-    def _add(self, day: str, table: pa.Table) -> None:
-        if day not in self.rows and len(self.rows) >= self.max_days:
-            raise InvalidUpload(f"the file spans more than {self.max_days} days")
-        self.rows[day] = self.rows.get(day, 0) + table.num_rows
-        buffer = self._buffers.setdefault(day, [])
-        buffer.append(table)
-        if sum(t.num_rows for t in buffer) >= self.flush_rows:
-            self._flush(day)
+def stage_table(
+    lake: Lake,
+    table: str,
+    tenant: str,
+    upload_id: str,
+    data: pa.Table,
+    workdir: str,
+    max_days: int = 1000,
+) -> dict[str, int]:
+    """Stage a small Arrow table (insight events) split by day."""
+    frame = pl.from_arrow(data)
+    assert isinstance(frame, pl.DataFrame)
+    days = frame.get_column(DAY_COLUMN[table]).dt.date().cast(pl.String)
+    parts = frame.with_columns(days.alias("_dt")).partition_by(
+        "_dt", as_dict=True, include_key=False
+    )
+    if len(parts) > max_days:
+        raise InvalidUpload(f"the file spans more than {max_days} days")
+    files, rows = {}, {}
+    for (day,), part in parts.items():
+        path = os.path.join(workdir, f"{table}-{day}.parquet")
+        pq.write_table(part.to_arrow().cast(data.schema), path, compression=COMPRESSION)
+        files[str(day)], rows[str(day)] = [path], part.height
+    return stage_files(lake, table, tenant, upload_id, files, rows)
 
-    def _flush(self, day: str) -> None:
-        buffer = self._buffers.pop(day, [])
-        if not buffer:
-            return
-        writer = self._writers.get(day)
-        if writer is None:
-            self.lake._parent(self.staged(day))
-            writer = pq.ParquetWriter(
-                self.lake.path(self.staged(day)),
-                self.schema,
-                filesystem=self.lake.fs,
-                compression=COMPRESSION,
-            )
-            self._writers[day] = writer
-        writer.write_table(pa.concat_tables(buffer))
 
-    def close(self, drop_lines: pl.Series | None = None) -> dict[str, int]:
-        """Finish every day's file; drop rows by source line (duplicates) if asked."""
-        for day in list(self._buffers):
-            self._flush(day)
-        for writer in self._writers.values():
-            writer.close()
-        self._writers.clear()
-        if drop_lines is not None and len(drop_lines):
-            self._drop(drop_lines)
-        self.rows = {d: n for d, n in self.rows.items() if n > 0}
-        for day in [d for d in self._all_days() if d not in self.rows]:
-            self.lake.delete(self.staged(day))
-        self.lake.write_json(
-            f"{staging_dir(self.tenant, self.upload_id)}/{self.table}.json",
-            {"table": self.table, "rows": self.rows},
-        )
-        return dict(sorted(self.rows.items()))
+def discard(lake: Lake, tenant: str, upload_id: str) -> None:
+    lake.delete_dir(staging_dir(tenant, upload_id))
 
-    def _all_days(self) -> list[str]:
-        return list(self.rows)
 
-    def _drop(self, lines: pl.Series) -> None:
-        drop = pa.array(lines.to_numpy())
-        for day in list(self.rows):
-            table = self.lake.read_parquet(self.staged(day))
-            keep = pa.compute.invert(pa.compute.is_in(table["source_line"], drop))
-            if pa.compute.all(keep).as_py():
-                continue
-            kept = table.filter(keep)
-            self.rows[day] = kept.num_rows
-            if kept.num_rows:
-                self.lake.write_parquet(self.staged(day), kept)
-
-    def discard(self) -> None:
-        for writer in self._writers.values():
-            writer.close()
-        self._writers.clear()
-        self._buffers.clear()
-        self.rows.clear()
-        self.lake.delete_dir(staging_dir(self.tenant, self.upload_id))
+def _upload_files(lake: Lake, table: str, tenant: str, day: str, upload_id: str) -> list[str]:
+    directory = lake.path(partition(table, tenant, day))
+    infos = lake.fs.get_file_info(pafs.FileSelector(directory, allow_not_found=True))
+    pattern = re.compile(rf"part-{re.escape(upload_id)}(-\d+)?\.parquet")
+    return [i.path for i in infos if pattern.fullmatch(i.base_name)]
 
 
 @dataclass(frozen=True)
@@ -225,16 +208,26 @@ def commit(lake: Lake, table: str, tenant: str, upload_id: str) -> Commit:
             done = lake.read_json(manifest_rel)
             return Commit(table, done["days"], done.get("touched_days", done["days"]), done["rows"])
         raise InvalidUpload(f"nothing staged for upload {upload_id}; run validation first")
-    staged_rows: dict[str, int] = lake.read_json(meta_rel)["rows"]
+    meta = lake.read_json(meta_rel)
+    staged_rows: dict[str, int] = meta["rows"]
+    staged_files: dict[str, list[str]] = meta.get("files") or {}
     previous = lake.read_json(manifest_rel) if lake.exists(manifest_rel) else None
     for day in staged_rows:
-        source = f"{staging_dir(tenant, upload_id)}/{table}/dt={day}.parquet"
-        target = data_file(table, tenant, day, upload_id)
-        lake._parent(target)
-        lake.fs.copy_file(lake.path(source), lake.path(target))
+        sources = staged_files.get(day, [])
+        targets = [data_file(table, tenant, day, upload_id)]
+        if len(sources) > 1:
+            targets = [targets[0].replace(".parquet", f"-{k}.parquet") for k in range(len(sources))]
+        keep = {lake.path(t) for t in targets}
+        for source, target in zip(sources, targets, strict=True):
+            lake._parent(target)
+            lake.fs.copy_file(lake.path(source), lake.path(target))
+        for old in _upload_files(lake, table, tenant, day, upload_id):
+            if old not in keep:
+                lake.fs.delete_file(old)
     old_days = set(previous["days"]) if previous and previous["table"] == table else set()
     for day in old_days - set(staged_rows):
-        lake.delete(data_file(table, tenant, day, upload_id))
+        for old in _upload_files(lake, table, tenant, day, upload_id):
+            lake.fs.delete_file(old)
     days = sorted(staged_rows)
     touched = sorted(set(days) | old_days)
     rows = sum(staged_rows.values())

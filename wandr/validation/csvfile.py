@@ -1,245 +1,440 @@
-"""Camera-event CSV validation: stream the file, clean each block, yield good rows.
+"""Camera-event CSV validation in DuckDB: two passes, whatever the file size.
 
-The file is read with pyarrow's streaming CSV reader (every column as text, so a bad value
-can never abort a block) and each block is checked with vectorised polars expressions. Good
-rows come out in the lake schema; bad rows are counted by reason and the first ones kept
-with their line numbers. Duplicates by event_id are found across the whole file at the end
-(`Duplicates`), so memory stays at one block plus 16 bytes per row.
+Pass 1 (`scan`, per file or per byte-range chunk of a big file) reads the CSV with DuckDB's
+parallel reader, every column as text so a bad value can never abort the read, and computes
+in SQL the typed lake columns, the first failing check of each row (`_reason`), formula
+flags and the row's index in the chunk. Rows whose field count is wrong are DuckDB
+"rejects", kept with their line. The result is one Parquet file per chunk.
+
+Pass 2 (`merge`, once over all chunks) gives every row its file line (chunk base + index +
+rejects before it), finds duplicate event_ids across the whole file (first occurrence
+kept), counts the report and writes the good rows, split by day. Because the split path
+and the single pass run the same two functions, their results are equal by construction.
+Memory is bounded by DuckDB's memory_limit (it spills to the work directory).
 """
 
 from __future__ import annotations
 
+import contextlib
+import os
+import re
+import shutil
+import tempfile
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from typing import Any
 
-import numpy as np
-import polars as pl
+import duckdb
 import pyarrow as pa
-import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
 
-from wandr.events import EVENT_COLUMNS, EVENT_SCHEMA
+from wandr.events import EVENT_COLUMNS, EVENT_SCHEMA, SOURCE_COLUMNS
 from wandr.validation import times
 from wandr.validation.columns import ColumnMap, Sniffed, map_columns, sniff
 from wandr.validation.report import InvalidUpload, Limits, Report
 
 _FORMULA = r"^[=+@\t\r]|^-[^0-9.\s]"
+_FORMULA_FIRST = (61, 43, 64, 9, 13, 45)  # = + @ TAB CR -
+_WS = " \t\r\n\x0b\x0c"
 _STRING_COLUMNS = [
     f.name
     for f in EVENT_SCHEMA
     if pa.types.is_string(f.type) and f.name not in ("upload_id", "extra")
 ]
+_TIME_COLUMNS = ("utc_time_started", "utc_time_ended", "utc_time_recorded")
+
+
+def connect(workdir: str, memory_limit: str | None = None, threads: int | None = None) -> Any:
+    """A DuckDB connection sized for a Lambda (or the 2-core benchmark machine)."""
+    con = duckdb.connect()
+    spill = os.path.join(workdir, "duckdb-tmp")
+    os.makedirs(spill, exist_ok=True)
+    con.execute(
+        f"SET memory_limit='{memory_limit or os.environ.get('WANDR_DUCKDB_MEMORY', '1500MB')}'"
+    )
+    con.execute(f"SET threads={int(threads or os.environ.get('WANDR_DUCKDB_THREADS') or 2)}")
+    con.execute(f"SET temp_directory='{spill}'")
+    con.execute("SET TimeZone='UTC'")
+    con.execute("SET preserve_insertion_order=true")
+    return con
+
+
+def _q(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
 
 
 @dataclass
-class Duplicates:
-    """Event-id hashes and line numbers of every accepted row, checked once at the end."""
+class ChunkScan:
+    """What pass 1 learned about one chunk (JSON-serialisable, for the Map state)."""
 
-    hashes: list[np.ndarray] = field(default_factory=list)
-    lines: list[np.ndarray] = field(default_factory=list)
+    chunk: int
+    rows_file: str  # Parquet of every parsed row of the chunk
+    rejects_file: str | None  # Parquet of the rows DuckDB could not split into the header's fields
+    parsed: int = 0  # rows DuckDB parsed
+    rejected: int = 0  # rejected records (lines)
+    encoding: str = "utf-8"
 
-    def add(self, event_ids: pl.Series, lines: pl.Series) -> None:
-        keep = event_ids.is_not_null()
-        self.hashes.append(event_ids.filter(keep).hash(seed=7).to_numpy())
-        self.lines.append(lines.filter(keep).to_numpy())
+    @property
+    def records(self) -> int:
+        return self.parsed + self.rejected
 
-    def later_lines(self) -> pl.DataFrame:
-        """Rows whose event_id appeared on an earlier line: (line, first_line)."""
-        if not self.hashes:
-            return pl.DataFrame(
-                {"line": [], "first_line": []}, schema={"line": pl.Int64, "first_line": pl.Int64}
-            )
-        frame = pl.DataFrame(
-            {"h": np.concatenate(self.hashes), "line": np.concatenate(self.lines).astype(np.int64)}
-        )
-        first = (
-            frame.group_by("h")
-            .agg(pl.col("line").min().alias("first_line"), pl.len().alias("n"))
-            .filter(pl.col("n") > 1)
-        )
-        if first.height == 0:
-            return pl.DataFrame(
-                {"line": [], "first_line": []}, schema={"line": pl.Int64, "first_line": pl.Int64}
-            )
-        return (
-            frame.join(first, on="h")
-            .filter(pl.col("line") != pl.col("first_line"))
-            .select("line", "first_line")
-        )
+    def to_dict(self) -> dict[str, Any]:
+        return asdict(self)
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> ChunkScan:
+        return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
 
 
-def read_blocks(
-    stream: Any,
-    sniffed: Sniffed,
-    block_bytes: int,
-    on_invalid: Callable[[int | None, str, str], None],
-) -> Iterator[pa.RecordBatch]:
-    """Blocks of the CSV with positional column names c0..cN, all as strings."""
-    names = [f"c{i}" for i in range(len(sniffed.headers))]
-
-    def invalid(row: Any) -> str:
-        on_invalid(
-            row.number,
-            f"has {row.actual_columns} fields, the header has {row.expected_columns}",
-            row.text,
-        )
-        return "skip"
-
-    if sniffed.encoding != "utf-8":
-        stream = pa.transcoding_input_stream(stream, sniffed.encoding, "utf-8")
-    reader = pacsv.open_csv(
-        stream,
-        read_options=pacsv.ReadOptions(column_names=names, skip_rows=1, block_size=block_bytes),
-        parse_options=pacsv.ParseOptions(
-            delimiter=sniffed.delimiter, newlines_in_values=False, invalid_row_handler=invalid
-        ),
-        convert_options=pacsv.ConvertOptions(
-            column_types={n: pa.string() for n in names},
-            null_values=[""],
-            strings_can_be_null=True,
-            quoted_strings_can_be_null=True,
-        ),
+def _select_sql(
+    sniffed: Sniffed, cmap: ColumnMap, upload_id: str, limits: Limits, chunk: int, source: str
+) -> str:
+    by_name = {name: f"c{pos}" for pos, name in cmap.canonical.items()}
+    raw = [
+        f"NULLIF({by_name[c]}, '') AS {c}" if c in by_name else f"CAST(NULL AS VARCHAR) AS {c}"
+        for c in SOURCE_COLUMNS
+    ]
+    extra = (
+        "json_object("
+        + ", ".join(f"{_q(n)}, NULLIF(c{i}, '')" for i, n in cmap.unknown.items())
+        + ")"
+        if cmap.unknown
+        else "CAST(NULL AS VARCHAR)"
     )
-    yield from reader
-
-
-def clean_block(
-    block: pa.RecordBatch, cmap: ColumnMap, first_line: int, upload_id: str, report: Report
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """One block -> (good rows in lake order, bad rows with line, reason, column, value)."""
-    limits = report.limits
-    raw = pl.from_arrow(block)
-    assert isinstance(raw, pl.DataFrame)
-    n = raw.height
-    cols: dict[str, pl.Series] = {}
-    for pos, name in cmap.canonical.items():
-        cols[name] = raw.get_column(f"c{pos}").alias(name)
-    frame = pl.DataFrame(list(cols.values())).with_columns(
-        pl.int_range(first_line, first_line + n, dtype=pl.Int64).alias("source_line"),
-        pl.int_range(0, n, dtype=pl.Int64).alias("_row"),
-    )
-    for name in EVENT_COLUMNS:
-        if name not in frame.columns and name not in (
-            "dwell_s",
-            "upload_id",
-            "extra",
-            "source_line",
-        ):
-            frame = frame.with_columns(pl.lit(None, pl.String).alias(name))
-    parsed = {
-        c: times.parse(frame.get_column(c))
-        for c in ("utc_time_started", "utc_time_ended", "utc_time_recorded")
-    }
-    frame = frame.with_columns(
-        pl.col("person_id").str.strip_chars(),
-        *(s.alias(f"_{c}") for c, s in parsed.items()),
-    ).with_columns(
+    person = f"trim(person_id, {_q(_WS)})"
+    flags = []
+    for name in _STRING_COLUMNS:
+        col = person if name == "person_id" else name
+        flags.append(
+            f"CASE WHEN ascii({col}) IN {_FORMULA_FIRST} THEN regexp_matches({col}, {_q(_FORMULA)})"
+            f" ELSE false END AS _f_{name}"
+        )
+    parsed = ", ".join(f"{times.sql(c)} AS _t_{c}" for c in _TIME_COLUMNS)
+    lo, hi = f"TIMESTAMP '{limits.min_year:04d}-01-01'", f"TIMESTAMP '{limits.max_year:04d}-01-01'"
+    checks = [
+        ("_pid IS NULL OR _pid = ''", "person_id is empty", "person_id", "_pid"),
         (
-            (pl.col("_utc_time_ended") - pl.col("_utc_time_started")).dt.total_milliseconds()
-            / 1000.0
-        ).alias("dwell_s"),
-    )
-    lo, hi = pl.datetime(limits.min_year, 1, 1), pl.datetime(limits.max_year, 1, 1)
-    checks: list[tuple[pl.Expr, str, str]] = [
-        (
-            pl.col("person_id").is_null() | (pl.col("person_id") == ""),
-            "person_id is empty",
-            "person_id",
-        ),
-        (
-            pl.col("_utc_time_started").is_null(),
+            "_t_utc_time_started IS NULL",
             "utc_time_started is missing or not a timestamp",
+            "utc_time_started",
             "utc_time_started",
         ),
         (
-            pl.col("_utc_time_ended").is_null(),
+            "_t_utc_time_ended IS NULL",
             "utc_time_ended is missing or not a timestamp",
+            "utc_time_ended",
             "utc_time_ended",
         ),
         (
-            (pl.col("_utc_time_started") < lo) | (pl.col("_utc_time_started") >= hi),
+            f"_t_utc_time_started < {lo} OR _t_utc_time_started >= {hi}",
             f"utc_time_started is outside {limits.min_year}-{limits.max_year}",
             "utc_time_started",
+            "utc_time_started",
         ),
-        (pl.col("dwell_s") < 0, "utc_time_ended is before utc_time_started", "utc_time_ended"),
         (
-            pl.col("dwell_s") > limits.max_dwell_s,
+            "_dwell < 0",
+            "utc_time_ended is before utc_time_started",
+            "utc_time_ended",
+            "utc_time_ended",
+        ),
+        (
+            f"_dwell > {limits.max_dwell_s}",
             f"duration over {limits.max_dwell_s / 3600:g} h (absurd)",
+            "utc_time_ended",
             "utc_time_ended",
         ),
     ]
-    reason = pl.lit(None, pl.String)
-    column = pl.lit(None, pl.String)
-    for cond, why, col in reversed(checks):
-        reason = pl.when(cond).then(pl.lit(why)).otherwise(reason)
-        column = pl.when(cond).then(pl.lit(col)).otherwise(column)
-    frame = frame.with_columns(reason.alias("_reason"), column.alias("_column"))
-    bad = frame.filter(pl.col("_reason").is_not_null())
-    bad_out = pl.DataFrame()
-    if bad.height:
-        value = pl.coalesce(
-            *(
-                pl.when(pl.col("_column") == c).then(pl.col(c).cast(pl.String))
-                for c in ("person_id", "utc_time_started", "utc_time_ended")
-            )
+    reason = "CASE " + " ".join(f"WHEN {c} THEN {_q(r)}" for c, r, _, _ in checks) + " END"
+    column = "CASE " + " ".join(f"WHEN {c} THEN {_q(k)}" for c, _, k, _ in checks) + " END"
+    value = "CASE " + " ".join(f"WHEN {c} THEN {v}" for c, _, _, v in checks) + " END"
+    out_cols = []
+    for f in EVENT_SCHEMA:
+        n = f.name
+        if n == "person_id":
+            expr = "CASE WHEN _f_person_id THEN '''' || _pid ELSE _pid END"
+        elif n in _STRING_COLUMNS:
+            expr = f"CASE WHEN _f_{n} THEN '''' || {n} ELSE {n} END"
+        elif n in _TIME_COLUMNS:
+            expr = f"CAST(_t_{n} AS TIMESTAMP_MS)"
+        elif n == "face_score":
+            expr = "TRY_CAST(face_score AS DOUBLE)"
+        elif n == "dwell_s":
+            expr = "_dwell"
+        elif n == "upload_id":
+            expr = _q(upload_id)
+        elif n == "source_line":
+            expr = "CAST(NULL AS BIGINT)"
+        else:  # extra
+            expr = "_extra"
+        out_cols.append(f"{expr} AS {n}")
+    fx = " + ".join(f"(CAST(_f_{n} AS INTEGER) << {k})" for k, n in enumerate(_STRING_COLUMNS))
+    return f"""
+        WITH src AS (SELECT *, row_number() OVER () - 1 AS _i FROM {source}),
+        typed AS (
+            SELECT {", ".join(raw)}, {extra} AS _extra, _i FROM src
+        ),
+        parsed AS (SELECT *, {person} AS _pid, {parsed} FROM typed),
+        checked AS (
+            SELECT *, {", ".join(flags)},
+                (epoch_ms(_t_utc_time_ended) - epoch_ms(_t_utc_time_started)) / 1000.0 AS _dwell
+            FROM parsed
         )
-        bad_out = bad.select(
-            pl.col("source_line").alias("line"),
-            pl.col("_reason").alias("reason"),
-            pl.col("_column").alias("column"),
-            value.alias("value"),
+        SELECT {", ".join(out_cols)}, CAST({chunk} AS INTEGER) AS _chunk, _i,
+            {reason} AS _reason, {column} AS _column, CAST({value} AS VARCHAR) AS _value,
+            {fx} AS _fx,
+            (face_score IS NOT NULL AND TRY_CAST(face_score AS DOUBLE) IS NULL) AS _fsbad
+        FROM checked
+    """
+
+
+def scan(
+    con: Any,
+    csv_path: str,
+    sniffed: Sniffed,
+    cmap: ColumnMap,
+    upload_id: str,
+    limits: Limits,
+    out_dir: str,
+    chunk: int = 0,
+) -> ChunkScan:
+    """Pass 1 over one CSV file (a whole upload, or one chunk with the header prepended)."""
+    os.makedirs(out_dir, exist_ok=True)
+    width = len(sniffed.headers)
+    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
+    encoding = "latin-1" if sniffed.encoding != "utf-8" else "utf-8"
+    source = (
+        f"read_csv({_q(csv_path)}, header=false, skip=1, columns={columns}, "
+        f"delim={_q(sniffed.delimiter)}, quote='\"', escape='\"', encoding={_q(encoding)}, "
+        f"ignore_errors=true, store_rejects=true, rejects_scan='rj_scan_{chunk}', "
+        f"rejects_table='rj_err_{chunk}', max_line_size={limits.max_line_bytes}, "
+        f"parallel=true, auto_detect=false)"
+    )
+    rows_file = os.path.join(out_dir, f"rows-{chunk:05d}.parquet")
+    sql = _select_sql(sniffed, cmap, upload_id, limits, chunk, source)
+    con.execute(
+        f"COPY ({sql}) TO {_q(rows_file)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)"
+    )
+    parsed = con.execute(f"SELECT count(*) FROM read_parquet({_q(rows_file)})").fetchone()[0]
+    rejects = con.execute(
+        f"SELECT line, min(error_type) AS error_type, min(error_message) AS message, "
+        f"min(csv_line) AS csv_line FROM rj_err_{chunk} GROUP BY line ORDER BY line"
+    ).fetchall()
+    if encoding == "utf-8" and any(r[1] == "INVALID ENCODING" for r in rejects):
+        con.execute(f"DROP TABLE IF EXISTS rj_err_{chunk}; DROP TABLE IF EXISTS rj_scan_{chunk}")
+        latin = Sniffed("latin-1", sniffed.delimiter, sniffed.headers)
+        return scan(con, csv_path, latin, cmap, upload_id, limits, out_dir, chunk)
+    rejects_file = None
+    if rejects:
+        rejects_file = os.path.join(out_dir, f"rejects-{chunk:05d}.parquet")
+        local = [int(r[0]) - 2 for r in rejects]  # 0-based record index in the chunk
+        pq.write_table(
+            pa.table(
+                {
+                    "_chunk": pa.array([chunk] * len(rejects), pa.int32()),
+                    "rec": pa.array(local, pa.int64()),
+                    # parsed rows before this reject: those with _i >= a sit after k+1 rejects
+                    "a": pa.array([rec - k for k, rec in enumerate(local)], pa.int64()),
+                    "shift": pa.array(range(1, len(rejects) + 1), pa.int64()),
+                    "reason": pa.array(
+                        [_reject_reason(r[1], r[2], width, limits) for r in rejects]
+                    ),
+                    "value": pa.array([None if r[3] is None else str(r[3])[:200] for r in rejects]),
+                }
+            ),
+            rejects_file,
         )
-    good = frame.filter(pl.col("_reason").is_null())
-    good = _neutralise_formulas(good, report)
-    good = good.with_columns(
-        pl.col("_utc_time_started").alias("utc_time_started"),
-        pl.col("_utc_time_ended").alias("utc_time_ended"),
-        pl.col("_utc_time_recorded").alias("utc_time_recorded"),
-        _face_score(good, report),
-        pl.lit(upload_id).alias("upload_id"),
-        _extra(raw, cmap, good),
-    ).select(EVENT_COLUMNS)
-    return good, bad_out
+    con.execute(f"DROP TABLE IF EXISTS rj_err_{chunk}; DROP TABLE IF EXISTS rj_scan_{chunk}")
+    return ChunkScan(chunk, rows_file, rejects_file, int(parsed), len(rejects), encoding)
 
 
-def _face_score(good: pl.DataFrame, report: Report) -> pl.Expr:
-    text = good.get_column("face_score")
-    score = text.cast(pl.Float64, strict=False)
-    wrong = int((score.is_null() & text.is_not_null()).sum())
-    if wrong:
-        report.column_problems["face_score: not a number (kept as null)"] += wrong
-    return pl.lit(score).alias("face_score")
+def _reject_reason(kind: str, message: str | None, width: int, limits: Limits) -> str:
+    found = re.search(r"Found: (\d+)", message or "")
+    if kind in ("MISSING COLUMNS", "TOO MANY COLUMNS") and found:
+        return f"has {found.group(1)} fields, the header has {width}"
+    if kind == "LINE SIZE OVER MAXIMUM":
+        return f"the line is longer than {limits.max_line_bytes} bytes"
+    if kind == "INVALID ENCODING":
+        return "the line is not valid text in the file's encoding"
+    return f"cannot be read as CSV ({kind.lower()})"
 
 
-def _neutralise_formulas(good: pl.DataFrame, report: Report) -> pl.DataFrame:
-    """Prefix spreadsheet formulas (`=cmd|...`) with `'` so no export can execute them."""
-    fixes = []
-    for name in _STRING_COLUMNS:
-        if name not in good.columns or good.schema[name] != pl.String:
-            continue
-        hits = good.get_column(name).str.contains(_FORMULA).fill_null(False)
-        count = int(hits.sum())
-        if count:
+@dataclass
+class Merged:
+    """Pass 2's outcome: the report and a SQL query of the good rows (with a `dt` column)."""
+
+    report: Report
+    good_sql: str
+    days: dict[str, int] = field(default_factory=dict)
+
+
+def merge(
+    con: Any,
+    scans: list[ChunkScan],
+    sniffed: Sniffed,
+    cmap: ColumnMap,
+    upload_id: str,
+    limits: Limits,
+) -> Merged:
+    """Pass 2: lines, global duplicates, the report, and the query of the good rows."""
+    scans = sorted(scans, key=lambda s: s.chunk)
+    encodings = {s.encoding for s in scans}
+    report = Report(
+        "csv",
+        upload_id,
+        encoding="latin-1" if "latin-1" in encodings else "utf-8",
+        delimiter=sniffed.delimiter,
+        limits=limits,
+    )
+    report.columns = {sniffed.headers[i]: c for i, c in cmap.canonical.items()}
+    report.unknown_columns = list(cmap.unknown.values())
+    report.notes = list(cmap.notes)
+    bases, base = [], 0
+    for s in scans:
+        bases.append(base)
+        base += s.records
+    files = "[" + ", ".join(_q(s.rows_file) for s in scans) + "]"
+    reject_files = [s.rejects_file for s in scans if s.rejects_file]
+    base_list = "[" + ", ".join(str(b) for b in bases) + "]"
+    if reject_files:
+        con.execute(
+            "CREATE OR REPLACE TEMP TABLE _rejects AS SELECT * FROM read_parquet(["
+            + ", ".join(_q(f) for f in reject_files)
+            + "])"
+        )
+        con.execute(f"""CREATE OR REPLACE TEMP VIEW _rows AS
+            SELECT r.*, r._i + 2 + list_extract({base_list}, r._chunk + 1)
+                + coalesce(j.shift, 0) AS _line
+            FROM read_parquet({files}) r ASOF LEFT JOIN _rejects j
+            ON r._chunk = j._chunk AND r._i >= j.a""")
+    else:
+        con.execute(f"""CREATE OR REPLACE TEMP VIEW _rows AS
+            SELECT *, _i + 2 + list_extract({base_list}, _chunk + 1) AS _line
+            FROM read_parquet({files})""")
+    con.execute("""CREATE OR REPLACE TEMP TABLE _dups AS
+        WITH good AS (SELECT event_id, _line FROM _rows
+                      WHERE _reason IS NULL AND event_id IS NOT NULL),
+        h AS (SELECT hash(event_id) AS h FROM good GROUP BY 1 HAVING count(*) > 1),
+        ids AS (SELECT event_id, min(_line) AS first_line FROM good
+                WHERE hash(event_id) IN (SELECT h FROM h)
+                GROUP BY event_id HAVING count(*) > 1)
+        SELECT g._line AS line, ids.first_line FROM good g JOIN ids USING (event_id)
+        WHERE g._line <> ids.first_line""")
+    fx = ", ".join(
+        f"count(*) FILTER (WHERE _reason IS NULL AND (_fx >> {k}) & 1 = 1)"
+        for k in range(len(_STRING_COLUMNS))
+    )
+    stats = con.execute(f"""SELECT count(*), count(*) FILTER (WHERE _reason IS NULL),
+        count(*) FILTER (WHERE _reason IS NULL AND _fsbad), {fx} FROM _rows""").fetchone()
+    parsed, good, fs_bad, *formulas = stats
+    for name, n in zip(_STRING_COLUMNS, formulas, strict=True):
+        if n:
             report.column_problems[
                 f"{name}: looks like a spreadsheet formula (stored with a leading ')"
-            ] += count
-            fixes.append(
-                pl.when(hits).then(pl.lit("'") + pl.col(name)).otherwise(pl.col(name)).alias(name)
-            )
-    return good.with_columns(fixes) if fixes else good
+            ] += n
+    if fs_bad:
+        report.column_problems["face_score: not a number (kept as null)"] += fs_bad
+    for why, n in con.execute(
+        "SELECT _reason, count(*) FROM _rows WHERE _reason IS NOT NULL GROUP BY 1"
+    ).fetchall():
+        report.reasons[why] += n
+    rejected = 0
+    if reject_files:
+        for why, n in con.execute("SELECT reason, count(*) FROM _rejects GROUP BY 1").fetchall():
+            report.reasons[why] += n
+            rejected += n
+    dups = con.execute("SELECT count(*) FROM _dups").fetchone()[0]
+    if dups:
+        report.reasons["duplicate event_id"] += dups
+    report.duplicates = dups
+    report.rows_total = parsed + rejected
+    report.rows_good = good - dups
+    report.rows_bad = report.rows_total - report.rows_good
+    parts = [
+        'SELECT _line AS line, _reason AS reason, _column AS "column", _value AS value '
+        "FROM _rows WHERE _reason IS NOT NULL",
+        "SELECT line, 'duplicate event_id', 'event_id', 'first seen on line ' || first_line "
+        "FROM _dups",
+    ]
+    if reject_files:
+        parts.append(f"""SELECT j.rec + 2 + list_extract({base_list}, j._chunk + 1), j.reason,
+                         NULL, j.value FROM _rejects j""")
+    for line, why, col, value in con.execute(
+        " UNION ALL ".join(parts) + f" ORDER BY 1 LIMIT {int(limits.stored_bad_rows)}"
+    ).fetchall():
+        report.bad_rows.append(
+            {
+                "line": int(line),
+                "reason": why,
+                "column": col,
+                "value": None if value is None else str(value)[:200],
+            }
+        )
+    if report.rows_total == 0:
+        raise InvalidUpload("the file has a header line and no data rows")
+    cols = ", ".join("_line AS source_line" if c == "source_line" else c for c in EVENT_COLUMNS)
+    anti = " ANTI JOIN _dups d ON r._line = d.line" if dups else ""
+    good_sql = (
+        f"SELECT {cols}, strftime(utc_time_started, '%Y-%m-%d') AS dt "
+        f"FROM _rows r{anti} WHERE _reason IS NULL"
+    )
+    days = (
+        dict(con.execute(f"SELECT dt, count(*) FROM ({good_sql}) GROUP BY 1 ORDER BY 1").fetchall())
+        if report.rows_good
+        else {}
+    )
+    if len(days) > limits.max_days:
+        raise InvalidUpload(f"the file spans more than {limits.max_days} days")
+    report.days = sorted(days)
+    return Merged(report, good_sql, days)
 
 
-def _extra(raw: pl.DataFrame, cmap: ColumnMap, good: pl.DataFrame) -> pl.Expr:
-    """Unknown columns as one JSON object per row, so nothing a tenant sent is dropped."""
-    if not cmap.unknown or good.height == 0:
-        return pl.lit(None, pl.String).alias("extra")
-    unknown = raw.select([pl.col(f"c{i}").alias(name) for i, name in cmap.unknown.items()])
-    encoded = unknown.select(pl.struct(pl.all()).struct.json_encode()).to_series()
-    return pl.lit(encoded.gather(good.get_column("_row"))).alias("extra")
+def write_days(con: Any, merged: Merged, out_dir: str) -> dict[str, list[str]]:
+    """Write the good rows as `<out_dir>/dt=<day>/part-*.parquet`; return the files by day."""
+    if not merged.days:
+        return {}
+    os.makedirs(out_dir, exist_ok=True)
+    written = con.execute(
+        f"COPY ({merged.good_sql}) TO {_q(out_dir)} (FORMAT parquet, COMPRESSION zstd, "
+        "COMPRESSION_LEVEL 1, PARTITION_BY (dt), OVERWRITE_OR_IGNORE true, "
+        "FILENAME_PATTERN 'part-{i}', RETURN_FILES true)"
+    ).fetchone()[1]
+    out: dict[str, list[str]] = {}
+    for path in sorted(written):
+        day = os.path.basename(os.path.dirname(path)).removeprefix("dt=")
+        out.setdefault(day, []).append(path)
+    return out
 
 
-def to_arrow(good: pl.DataFrame) -> pa.Table:
-    return good.to_arrow().cast(EVENT_SCHEMA)
+def good_batches(con: Any, merged: Merged, rows: int = 131072) -> Iterator[pa.Table]:
+    """The good rows in file order, in the lake schema (for small files and tests)."""
+    cols = ", ".join(EVENT_COLUMNS)
+    reader = con.execute(
+        f"SELECT {cols} FROM ({merged.good_sql}) ORDER BY source_line"
+    ).to_arrow_reader(rows)
+    for batch in reader:
+        yield pa.Table.from_batches([batch]).cast(EVENT_SCHEMA)
+
+
+@contextlib.contextmanager
+def workdir(prefix: str = "wandr-validate-") -> Iterator[str]:
+    path = tempfile.mkdtemp(prefix=prefix, dir=os.environ.get("WANDR_WORK_DIR"))
+    try:
+        yield path
+    finally:
+        shutil.rmtree(path, ignore_errors=True)
+
+
+def spool(open_stream: Callable[[], Any], path: str, chunk: int = 8 << 20) -> None:
+    """Copy a stream (S3, a buffer) to a local file DuckDB can read."""
+    with open_stream() as stream, open(path, "wb") as out:
+        while data := stream.read(chunk):
+            out.write(data)
+
+
+def head_of(path: str, size: int, limits: Limits) -> Sniffed:
+    with open(path, "rb") as f:
+        head = f.read(min(size, limits.max_line_bytes + 1) if size else 65536)
+    return sniff(head, size if size else len(head), limits)
 
 
 class Sink:
@@ -252,98 +447,40 @@ class Sink:
         raise NotImplementedError
 
 
-class _NotUtf8(Exception):
-    pass
-
-
 def validate(
     open_stream: Callable[[], Any],
     size: int,
     upload_id: str,
     sink: Sink,
     limits: Limits | None = None,
-) -> tuple[Report, pl.DataFrame]:
-    """Validate a whole CSV, streaming good rows to `sink`.
+) -> tuple[Report, list[int]]:
+    """Validate a whole CSV in one pass and hand the good rows to `sink` (file order).
 
-    Returns the report and the (line, first_line) of rows that repeat an earlier event_id;
-    those rows were already written to the sink, so the caller drops them from its staging.
+    Returns the report and the lines of rows dropped as repeated event_ids.
     """
     limits = limits or Limits()
     with open_stream() as stream:
         head = stream.read(min(size, limits.max_line_bytes + 1) if size else 65536)
     sniffed = sniff(head, size if size else len(head), limits)
     cmap = map_columns(sniffed.headers)
-    try:
-        return _validate(open_stream, sniffed, cmap, upload_id, sink, limits)
-    except _NotUtf8:
-        sink.discard()
-        latin = Sniffed("latin-1", sniffed.delimiter, sniffed.headers)
-        return _validate(open_stream, latin, cmap, upload_id, sink, limits)
-
-
-def _validate(
-    open_stream: Callable[[], Any],
-    sniffed: Sniffed,
-    cmap: ColumnMap,
-    upload_id: str,
-    sink: Sink,
-    limits: Limits,
-) -> tuple[Report, pl.DataFrame]:
-    report = Report(
-        "csv", upload_id, encoding=sniffed.encoding, delimiter=sniffed.delimiter, limits=limits
-    )
-    report.columns = {sniffed.headers[i]: c for i, c in cmap.canonical.items()}
-    report.unknown_columns = list(cmap.unknown.values())
-    report.notes = list(cmap.notes)
-    dups = Duplicates()
-    emitted = 0
-    skipped = [0]
-
-    def on_invalid(line: int | None, reason: str, text: str) -> None:
-        skipped[0] += 1
-        report.rows_total += 1
-        report.add_bad(line, reason, None, text)
-
-    try:
-        with open_stream() as stream:
-            before = 0  # rows skipped in earlier blocks (this block's are already counted)
-            for block in read_blocks(stream, sniffed, limits.block_bytes, on_invalid):
-                first_line = 2 + emitted + before
-                before = skipped[0]
-                emitted += block.num_rows
-                report.rows_total += block.num_rows
-                good, bad = clean_block(block, cmap, first_line, upload_id, report)
-                _count_bad(report, bad)
-                if good.height:
-                    dups.add(good.get_column("event_id"), good.get_column("source_line"))
-                    report.rows_good += good.height
-                    sink.write(to_arrow(good))
-    except pa.ArrowInvalid as exc:
-        text = str(exc)
-        if "UTF8" in text and sniffed.encoding == "utf-8":
-            raise _NotUtf8 from exc
-        if "straddling" in text or "block" in text:
-            text = f"a line is longer than {limits.block_bytes} bytes"
-        raise InvalidUpload(f"the CSV cannot be read near line {2 + emitted}: {text}") from exc
-    repeats = dups.later_lines()
-    if repeats.height:
-        report.duplicates = repeats.height
-        report.rows_good -= repeats.height
-        for line, first in repeats.sort("line").iter_rows():
-            report.add_bad(line, "duplicate event_id", "event_id", f"first seen on line {first}")
-    if report.rows_total == 0:
-        raise InvalidUpload("the file has a header line and no data rows")
-    return report, repeats
-
-
-def _count_bad(report: Report, bad: pl.DataFrame) -> None:
-    if bad.height == 0:
-        return
-    room = max(0, report.limits.stored_bad_rows - len(report.bad_rows))
-    for row in bad.head(room).iter_rows(named=True):
-        if row["value"] is not None:
-            row["value"] = str(row["value"])[:200]
-        report.bad_rows.append(row)
-    report.rows_bad += bad.height
-    for reason, count in bad.group_by("reason").len().iter_rows():
-        report.reasons[reason] += count
+    with workdir() as work:
+        path = os.path.join(work, "upload.csv")
+        spool(open_stream, path)
+        con = connect(work)
+        try:
+            merged = merge(
+                con,
+                [scan(con, path, sniffed, cmap, upload_id, limits, work)],
+                sniffed,
+                cmap,
+                upload_id,
+                limits,
+            )
+            for table in good_batches(con, merged):
+                sink.write(table)
+            repeats = [
+                int(r[0]) for r in con.execute("SELECT line FROM _dups ORDER BY 1").fetchall()
+            ]
+        finally:
+            con.close()
+    return merged.report, repeats

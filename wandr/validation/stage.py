@@ -1,13 +1,20 @@
-"""Validate an upload and stage its good rows for the lake: the body of the Validate step."""
+"""Validate an upload and stage its good rows for the lake: the body of the Validate step.
+
+A camera-event CSV goes through DuckDB (`csvfile.scan` then `csvfile.merge`); a big file can
+instead be scanned in byte-range chunks by several Lambdas (`wandr.validation.split`) and
+merged once with `merge_and_stage`, which gives the same rows and report as one pass.
+"""
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from typing import Any
 
-from wandr.events import EVENT_SCHEMA, INSIGHT_SCHEMA
-from wandr.lake import KIND_TABLE, Lake, StagingWriter
+from wandr.lake import KIND_TABLE, Lake, discard, stage_files, stage_table, staged_dir
 from wandr.validation import csvfile, insight
+from wandr.validation.columns import Sniffed, map_columns
+from wandr.validation.csvfile import ChunkScan
 from wandr.validation.report import InvalidUpload, Limits, Report
 
 
@@ -19,40 +26,87 @@ def validate_and_stage(
     upload_id: str,
     kind: str,
     limits: Limits | None = None,
+    path: str | None = None,
 ) -> Report:
     """Check the file, stage good rows per day, and return the report.
 
+    `path` is a local copy of the file if the caller has one (else the stream is spooled).
     Raises InvalidUpload (with the report attached as `.report`) when the file is unusable
     or has no usable rows; staging is then discarded so nothing partial remains.
     """
     limits = limits or Limits()
     if kind not in KIND_TABLE:
         raise InvalidUpload(f"unknown upload kind {kind!r}; expected csv or insight")
-    table = KIND_TABLE[kind]
-    schema = EVENT_SCHEMA if kind == "csv" else INSIGHT_SCHEMA
-    writer = StagingWriter(lake, table, tenant, upload_id, schema, max_days=limits.max_days)
     report = Report(kind, upload_id, limits=limits)
     try:
-        if kind == "csv":
-            report, repeats = csvfile.validate(open_stream, size, upload_id, writer, limits)
-            days = writer.close(repeats.get_column("line"))
-        else:
-            with open_stream() as stream:
-                data = stream.read(insight.MAX_INSIGHT_BYTES + 1)
-            report, good = insight.validate(data, upload_id, limits)
-            if good.num_rows:
-                writer.write(good)
-            days = writer.close()
-        report.days = sorted(days)
-        if report.rows_good == 0:
-            top = ", ".join(f"{why} ({n})" for why, n in report.reasons.most_common(3))
-            raise InvalidUpload(f"no usable rows in {report.rows_total}: {top}")
+        with csvfile.workdir() as work:
+            if kind == "csv":
+                if path is None:
+                    path = os.path.join(work, "upload.csv")
+                    csvfile.spool(open_stream, path)
+                sniffed = csvfile.head_of(path, size, limits)
+                cmap = map_columns(sniffed.headers)
+                con = csvfile.connect(work)
+                try:
+                    scans = [
+                        csvfile.scan(
+                            con, path, sniffed, cmap, upload_id, limits, os.path.join(work, "scan")
+                        )
+                    ]
+                    report = merge_and_stage(
+                        con, lake, tenant, upload_id, scans, sniffed, limits, work
+                    )
+                finally:
+                    con.close()
+            else:
+                with open_stream() as stream:
+                    data = stream.read(insight.MAX_INSIGHT_BYTES + 1)
+                report, good = insight.validate(data, upload_id, limits)
+                days = (
+                    stage_table(lake, "insights", tenant, upload_id, good, work, limits.max_days)
+                    if good.num_rows
+                    else {}
+                )
+                report.days = sorted(days)
+        _require_rows(report)
         return report
     except InvalidUpload as exc:
-        writer.discard()
+        discard(lake, tenant, upload_id)
         report.error = str(exc)
-        exc.report = report  # type: ignore[attr-defined]
+        exc.report = getattr(exc, "report", None) or report  # type: ignore[attr-defined]
+        exc.report.error = str(exc)  # type: ignore[attr-defined]
         raise
     except Exception:
-        writer.discard()
+        discard(lake, tenant, upload_id)
         raise
+
+
+def _require_rows(report: Report) -> None:
+    if report.rows_good == 0:
+        top = ", ".join(f"{why} ({n})" for why, n in report.reasons.most_common(3))
+        exc = InvalidUpload(f"no usable rows in {report.rows_total}: {top}")
+        exc.report = report  # type: ignore[attr-defined]
+        raise exc
+
+
+def merge_and_stage(
+    con: Any,
+    lake: Lake,
+    tenant: str,
+    upload_id: str,
+    scans: list[ChunkScan],
+    sniffed: Sniffed,
+    limits: Limits,
+    work: str,
+) -> Report:
+    """Pass 2 over the chunk scans; stage the good rows by day; return the report."""
+    cmap = map_columns(sniffed.headers)
+    try:
+        merged = csvfile.merge(con, scans, sniffed, cmap, upload_id, limits)
+    except InvalidUpload as exc:
+        exc.report = Report("csv", upload_id, limits=limits)  # type: ignore[attr-defined]
+        raise
+    target = lake.local_dir(staged_dir("events", tenant, upload_id))
+    files = csvfile.write_days(con, merged, target or os.path.join(work, "days"))
+    stage_files(lake, "events", tenant, upload_id, files, merged.days)
+    return merged.report

@@ -46,3 +46,22 @@ def parse(values: pl.Series) -> pl.Series:
     for fmt in _NAIVE:
         parsed = parsed.fill_null(iso.str.to_datetime(fmt, strict=False, time_unit="ms"))
     return millis.scatter(todo.arg_true(), parsed).alias(values.name)
+
+
+def sql(column: str) -> str:
+    """The same rules as `parse`, as a DuckDB expression over a VARCHAR column.
+
+    Needs the session time zone UTC (naive ISO text is UTC). Epoch values are rounded half
+    to even to whole milliseconds, as polars does; values beyond year ~5000 are null.
+    """
+    text = f"trim({column})"
+    number = f"TRY_CAST({text} AS DOUBLE)"
+    millis = (
+        f"round_even(CASE WHEN abs({number}) > {_EPOCH_MS_ABOVE} THEN {number} "
+        f"ELSE {number} * 1000.0 END, 0)"
+    )
+    return (
+        f"CASE WHEN {number} IS NOT NULL THEN "
+        f"(CASE WHEN abs({millis}) < 1e14 THEN epoch_ms(CAST({millis} AS BIGINT)) END) "
+        f"ELSE CAST(TRY_CAST({text} AS TIMESTAMPTZ) AS TIMESTAMP) END"
+    )
