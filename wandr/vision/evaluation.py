@@ -19,7 +19,7 @@ any link touching it is scored as wrong (unverifiable links never count as corre
 Metrics: within a camera, IDF1 / recall / precision / ID switches (motmetrics) of the camera's
 tracks against the reference tracks at the sampled frames; across cameras, over the tracklets
 the association uses (quality >= min_quality):
-  link precision   = correct links / accepted links
+  link precision   = correct links / accepted links (with its Wilson 95 % lower bound)
   false-merge rate = wrong links / tracklets (share of tracklets merged into someone else)
   ambiguous rate   = sources with an `ambiguous` decision / sources with a scored candidate
   link recall      = correct links / sources whose identity is at a reachable camera in time
@@ -28,6 +28,7 @@ the association uses (quality >= min_quality):
 from __future__ import annotations
 
 import json
+import math
 from collections import Counter, defaultdict
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass, field
@@ -171,6 +172,20 @@ def camera_frames(
         cap.release()
 
 
+def grey_world(
+    frames: Iterator[tuple[int, float, np.ndarray]],
+) -> Iterator[tuple[int, float, np.ndarray]]:
+    """Experiment, not the pipeline: one per-camera grey-world gain (mean of every channel over
+    all the camera's frames made equal), i.e. the colour constancy the descriptors lack."""
+    items = list(frames)
+    if not items:
+        return
+    means = np.mean([f.reshape(-1, 3).mean(axis=0) for _, _, f in items], axis=0)
+    gains = (means.mean() / np.maximum(means, 1.0)).astype(np.float32)
+    for index, t, frame in items:
+        yield index, t, np.clip(frame.astype(np.float32) * gains + 0.5, 0, 255).astype(np.uint8)
+
+
 def source_size(source: Path) -> tuple[int, int, float]:
     cap = cv2.VideoCapture(str(source))
     try:
@@ -241,12 +256,13 @@ class Evaluation:
 
 def run_camera(
     source: Path, cam: VirtualCamera, sample_fps: float, detector: Detector | None,
-    reference: dict[str, Any], width: int,
+    reference: dict[str, Any], width: int, colour_constancy: bool = False,
 ) -> CameraRun:  # fmt: skip
     frames: list[int] = []
 
     def sampled() -> Iterator[tuple[int, float, np.ndarray]]:
-        for item in camera_frames(source, cam, sample_fps):
+        rendered = camera_frames(source, cam, sample_fps)
+        for item in grey_world(rendered) if colour_constancy else rendered:
             frames.append(item[0])
             yield item
 
@@ -307,6 +323,14 @@ def identities(
     return identity, purity
 
 
+def wilson_low(successes: int, n: int, z: float = 1.96) -> float:
+    """Lower end of the Wilson 95 % interval of a proportion (precision on few links)."""
+    p = successes / n
+    centre = p + z * z / (2 * n)
+    margin = z * math.sqrt(p * (1 - p) / n + z * z / (4 * n * n))
+    return (centre - margin) / (1 + z * z / n)
+
+
 def link_metrics(
     tracklets: list[dict[str, Any]],
     identity: dict[str, int | None],
@@ -340,6 +364,7 @@ def link_metrics(
         "wrong_links": links - correct,
         "unverifiable_links": unverifiable,
         "link_precision": round(correct / links, 4) if links else None,
+        "link_precision_low95": round(wilson_low(correct, links), 4) if links else None,
         "false_merge_rate": round((links - correct) / len(usable), 4) if usable else 0.0,
         "sources_scored": len(sources),
         "ambiguous_sources": len(ambiguous),
@@ -355,10 +380,12 @@ def run_scenario(
     scenario: Scenario,
     reference: dict[str, Any],
     detector: Detector | None = None,
+    colour_constancy: bool = False,
 ) -> Evaluation:
     """Build and analyse every virtual camera, associate, and score against the identities."""
     width, _, _ = source_size(source)
-    runs = [run_camera(source, cam, scenario.sample_fps, detector, reference, width)
+    runs = [run_camera(source, cam, scenario.sample_fps, detector, reference, width,
+                       colour_constancy)
             for cam in scenario.cameras]  # fmt: skip
     return evaluate(runs, scenario, reference)
 

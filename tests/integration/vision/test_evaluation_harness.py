@@ -65,6 +65,7 @@ def test_link_metrics_match_a_hand_checked_case():
         1,
     )
     assert m["link_precision"] == pytest.approx(1 / 3, abs=1e-4)
+    assert m["link_precision_low95"] == pytest.approx(0.0615, abs=1e-4)  # Wilson, by hand
     assert m["false_merge_rate"] == pytest.approx(2 / 8)  # wrong links / tracklets
     assert m["ambiguous_rate"] == pytest.approx(1 / 4)  # g3 of the sources g1, g2, g3, g4
     # reachable: g1 (a1 at dt 30 s) and g3 (a2 at dt 20 s, a3 at dt 30 s); a4's identity is
