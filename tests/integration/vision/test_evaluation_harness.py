@@ -7,6 +7,7 @@ import importlib.util
 import json
 from pathlib import Path
 
+import motmetrics as mm
 import numpy as np
 import pytest
 
@@ -81,6 +82,26 @@ def test_boxes_map_back_to_source_coordinates_through_flip_and_scale():
     assert ev.to_source(box, cam, 768).tolist() == [100.0, 100.0, 200.0, 300.0]
     iou = ev.iou_matrix(np.array([[0, 0, 10, 10]]), np.array([[0, 0, 10, 10], [5, 0, 15, 10]]))
     assert iou[0].tolist() == pytest.approx([1.0, 1 / 3])
+
+
+def test_the_reference_identities_agree_with_the_hand_labels():
+    """The ground truth's identities come from reference tracks; check them against the 42
+    hand-labelled boxes (measured: recall 0.62, precision 0.87, IDF1 0.67, 2 switches)."""
+    labels = json.loads(
+        (Path(__file__).parents[2] / "fixtures/vision/vtest_groundtruth.json").read_text()
+    )
+    acc = mm.MOTAccumulator(auto_id=True)
+    for frame in labels["frames"]:
+        gt = [g for g in labels["boxes"] if g["frame"] == frame]
+        hyp = [b for b in REFERENCE["boxes"] if b[0] == frame]
+        iou = ev.iou_matrix(np.array([g["box"] for g in gt], float).reshape(-1, 4),
+                            np.array([b[2:] for b in hyp], float).reshape(-1, 4))  # fmt: skip
+        acc.update([int(g["id"][1:]) for g in gt], [b[1] for b in hyp],
+                   np.where(iou >= ev.MATCH_IOU, 1 - iou, np.nan))  # fmt: skip
+    names = ["recall", "precision", "idf1", "num_switches"]
+    row = mm.metrics.create().compute(acc, metrics=names, name="ref").loc["ref"]
+    assert row["recall"] >= 0.55 and row["precision"] >= 0.8 and row["idf1"] >= 0.6
+    assert row["num_switches"] <= 3
 
 
 @pytest.fixture(scope="module")
