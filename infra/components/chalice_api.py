@@ -19,6 +19,7 @@ import atexit
 import json
 import os
 import shutil
+import sys
 import tempfile
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -74,8 +75,9 @@ class ChaliceApi(Construct):
             "xray": True,
             "environment_variables": dict(environment),
         }
-        # Packaging builds (but never calls) boto3 clients, which insist on some region.
-        with _working_directory(workdir), _default_region():
+        # Packaging imports the app with the stage's environment variables (CDK tokens here)
+        # set in os.environ and builds (never calls) boto3 clients, which insist on a region.
+        with _working_directory(workdir), _isolated_process_state():
             self.chalice = Chalice(
                 self, "Chalice", source_dir=str(source_dir), stage_config=stage_config
             )
@@ -122,15 +124,24 @@ def _private_workdir() -> Path:
 
 
 @contextmanager
-def _default_region() -> Iterator[None]:
-    had_region = "AWS_DEFAULT_REGION" in os.environ or "AWS_REGION" in os.environ
-    if not had_region:
+def _isolated_process_state() -> Iterator[None]:
+    """Undo what packaging does to this process: env vars and modules imported under them.
+
+    Chalice imports the app (and through it wandr) with the stage's environment applied to
+    os.environ, so module-level settings read during synth would hold CDK tokens; restoring
+    both keeps synth from leaking into whatever runs next in the same process (tests).
+    """
+    saved_env = dict(os.environ)
+    saved_modules = set(sys.modules)
+    if "AWS_DEFAULT_REGION" not in os.environ and "AWS_REGION" not in os.environ:
         os.environ["AWS_DEFAULT_REGION"] = "us-east-1"
     try:
         yield
     finally:
-        if not had_region:
-            del os.environ["AWS_DEFAULT_REGION"]
+        os.environ.clear()
+        os.environ.update(saved_env)
+        for name in set(sys.modules) - saved_modules:
+            del sys.modules[name]
 
 
 @contextmanager
