@@ -108,7 +108,7 @@ def _sql_list(values: list[str]) -> str:
 
 def _connect() -> Any:
     con = duckdb.connect()
-    con.execute(f"SET memory_limit='{os.environ.get('WANDR_DUCKDB_MEMORY', '1500MB')}'")
+    con.execute(f"SET memory_limit='{os.environ.get('WANDR_DUCKDB_MEMORY', '1200MB')}'")
     con.execute(f"SET threads={int(os.environ.get('WANDR_DUCKDB_THREADS', 2))}")
     con.execute("SET TimeZone='UTC'")
     spill = os.environ.get("WANDR_WORK_DIR") or tempfile.gettempdir()
@@ -509,20 +509,36 @@ def write_tables(lake: Lake, tenant: str, aggs: DayAggregates) -> None:
                 lake.write_parquet(rel, part.to_arrow())
 
 
+def batch_days() -> int:
+    """Days aggregated per DuckDB pass (WANDR_AGG_BATCH_DAYS, default 4): every aggregate is
+    a per-day fact, so batching bounds memory by a few days of events, whatever the history."""
+    return max(1, int(os.environ.get("WANDR_AGG_BATCH_DAYS") or 4))
+
+
 def recompute(
     lake: Lake, tenant: str, touched_days: list[str], rule: dwell.VisitRule = dwell.DEFAULT_RULE
 ) -> DayAggregates:
     """Recompute and write the aggregates of the touched days (and the days they spill into)."""
     days = sorted(set(touched_days))
     with tempfile.TemporaryDirectory(dir=os.environ.get("WANDR_WORK_DIR")) as work:
-        events, insights = load(lake, tenant, days, work)
-        extra = spill_days(events, days) if days and events else []
-        if extra:
-            days = sorted(set(days) | set(extra))
-            events, insights = load(lake, tenant, days, work)
-        aggs = compute(events, insights, days, rule)
-    write_tables(lake, tenant, aggs)
-    return aggs
+        touched = local_files(lake, "events", tenant, days, work)
+        extra = spill_days(touched, days) if days and touched else []
+        if lake.local_dir("") is None:
+            for path in touched:
+                os.remove(path)
+        days = sorted(set(days) | set(extra))
+        cells: list[Cell] = []
+        step = batch_days()
+        for i in range(0, len(days), step):
+            batch = days[i : i + step]
+            events, insights = load(lake, tenant, batch, work)
+            aggs = compute(events, insights, batch, rule)
+            write_tables(lake, tenant, aggs)
+            cells += aggs.cells
+            if lake.local_dir("") is None:
+                for path in events:
+                    os.remove(path)
+    return DayAggregates({}, sorted(cells, key=lambda c: (c.dt, c.level, c.key)), days)
 
 
 def tenant_days(lake: Lake, tenant: str, table: str = "events") -> list[str]:

@@ -50,7 +50,7 @@ def connect(workdir: str, memory_limit: str | None = None, threads: int | None =
     spill = os.path.join(workdir, "duckdb-tmp")
     os.makedirs(spill, exist_ok=True)
     con.execute(
-        f"SET memory_limit='{memory_limit or os.environ.get('WANDR_DUCKDB_MEMORY', '1500MB')}'"
+        f"SET memory_limit='{memory_limit or os.environ.get('WANDR_DUCKDB_MEMORY', '1200MB')}'"
     )
     con.execute(f"SET threads={int(threads or os.environ.get('WANDR_DUCKDB_THREADS') or 2)}")
     con.execute(f"SET temp_directory='{spill}'")

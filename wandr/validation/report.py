@@ -99,4 +99,5 @@ class Report:
         out = self.to_dict(bad_rows=self.limits.returned_bad_rows)
         out["days"] = self.days[:100]
         out["days_total"] = len(self.days)
+        out["split"] = False  # the workflow's Choice: True only for a file split into chunks
         return out

@@ -68,7 +68,7 @@ def validate_and_stage(
                     else {}
                 )
                 report.days = sorted(days)
-        _require_rows(report)
+        require_rows(report)
         return report
     except InvalidUpload as exc:
         discard(lake, tenant, upload_id)
@@ -81,7 +81,7 @@ def validate_and_stage(
         raise
 
 
-def _require_rows(report: Report) -> None:
+def require_rows(report: Report) -> None:
     if report.rows_good == 0:
         top = ", ".join(f"{why} ({n})" for why, n in report.reasons.most_common(3))
         exc = InvalidUpload(f"no usable rows in {report.rows_total}: {top}")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import uuid
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -12,6 +13,7 @@ import pytest
 from functions.dwell import aggregate
 from functions.ingest import normalise, validate
 from wandr import aggregate_store, aws
+from wandr.demo_data import write_events_csv
 from wandr.validation.report import InvalidUpload
 
 HEADER = "event_id,person_id,camera_id,camera_group_id,utc_time_started,utc_time_ended\n"
@@ -138,3 +140,64 @@ def test_an_insight_report_lands_in_its_table_and_in_the_crowd_counts(stack: Any
     cells = {c.key: c for c in aggregate_store.load(tenant, level="camera")}
     assert cells["c1"].crowd_events == 1
     assert cells["c1"].hourly_crowd[10] == 1
+
+
+def _execution_for(stack: Any, tenant: str) -> dict[str, Any]:
+    sfn = stack.aws("stepfunctions")
+    arn = stack.resources.state_machine_arn(stack.resources.ingest_state_machine)
+    for execution in sfn.list_executions(stateMachineArn=arn)["executions"]:
+        described = sfn.describe_execution(executionArn=execution["executionArn"])
+        if json.loads(described["input"]).get("tenant") == tenant:
+            return described
+    raise AssertionError(f"no ingest execution for tenant {tenant}")
+
+
+def _cells(tenant: str) -> dict[tuple[str, str, str], tuple[Any, ...]]:
+    return {
+        (c.dt, c.level, c.key): (
+            c.events,
+            c.visitors,
+            round(c.dwell_sum_s, 3),
+            tuple(c.hourly_events),
+            c.gender,
+            c.dwell_values.tolist(),
+            c.dwell_counts.tolist(),
+            c.occupancy.tolist(),
+        )
+        for c in aggregate_store.load(tenant)
+    }
+
+
+def test_a_file_over_the_split_threshold_runs_a_distributed_map_and_equals_one_pass(
+    stack: Any, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    path = write_events_csv(tmp_path / "split.csv", 200, seed=5)
+    body = path.read_text()
+    body += body.splitlines()[3] + "\n"  # a duplicate event_id in the last chunk
+    single, many = f"t{uuid.uuid4().hex[:8]}", f"t{uuid.uuid4().hex[:8]}"
+    _upload(stack, single, "one", body)
+    stack.wait_idle()
+    monkeypatch.setenv("WANDR_SPLIT_THRESHOLD_BYTES", "4000")
+    monkeypatch.setenv("WANDR_SPLIT_CHUNK_BYTES", "8000")
+    _upload(stack, many, "many", body)
+    stack.wait_idle()
+    monkeypatch.delenv("WANDR_SPLIT_THRESHOLD_BYTES")
+    execution = _execution_for(stack, many)
+    assert execution["status"] == "SUCCEEDED", execution.get("error")
+    sfn = stack.aws("stepfunctions")
+    events = sfn.get_execution_history(executionArn=execution["executionArn"], maxResults=1000)
+    entered = [
+        e["stateEnteredEventDetails"]["name"]
+        for e in events["events"]
+        if "stateEnteredEventDetails" in e
+    ]
+    assert "ValidateChunks" in entered and "MergeChunks" in entered
+    output = json.loads(execution["output"])
+    assert output["validation"]["report"]["chunks"] > 2
+    assert output["validation"]["report"]["duplicates"] >= 1
+    one = json.loads(_execution_for(stack, single)["output"])["validation"]["report"]
+    assert {
+        k: v for k, v in output["validation"]["report"].items() if k not in ("chunks", "upload_id")
+    } == {k: v for k, v in one.items() if k != "upload_id"}
+    assert _cells(many) == _cells(single)
+    assert len(_cells(single)) > 10
