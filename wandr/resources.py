@@ -199,6 +199,15 @@ class Resources:
     def corsight_secret_prefix(self) -> str:
         return f"{self.prefix}/corsight/"
 
+    @property
+    def vision_job_role_name(self) -> str:
+        """The IAM role SageMaker Processing jobs run as."""
+        return f"{self.prefix}-vision-job"
+
+    @property
+    def vision_job_role_arn(self) -> str:
+        return f"arn:aws:iam::{self.account}:role/{self.vision_job_role_name}"
+
     def function_name(self, logical_id: str) -> str:
         return f"{self.prefix}-{logical_id.replace('_', '-')}"
 
@@ -241,6 +250,9 @@ class Resources:
                 "LakeBucket": self.lake_bucket,
                 "ResultsBucket": self.results_bucket,
                 "UploadsTable": self.uploads_table.name,
+                # A static role ARN, not a "RoleArn.$" path: moto 5.2's ASL lexer mistakes
+                # that key for the Credentials block's keyword and never evaluates it.
+                "VisionJobRoleArn": self.vision_job_role_arn,
             }
         )
         return subs

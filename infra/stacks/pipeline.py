@@ -60,7 +60,7 @@ class PipelineStack(Stack):
             dispatch_timeout=Duration.seconds(FUNCTIONS_BY_ID["dispatch"].timeout_s),
             max_concurrency=settings.dispatch_max_concurrency,
         )
-        values = self._substitution_values(resources, storage)
+        values = self._substitution_values(resources, storage, vision)
         by_placeholder = {
             function_placeholder(f.logical_id): self.functions[f.logical_id] for f in FUNCTIONS
         }
@@ -84,13 +84,16 @@ class PipelineStack(Stack):
         )
         self._grant(resources, storage, vision)
 
-    def _substitution_values(self, resources: Resources, storage: StorageStack) -> dict[str, str]:
+    def _substitution_values(
+        self, resources: Resources, storage: StorageStack, vision: VisionStack
+    ) -> dict[str, str]:
         """A deployed value for every key of `Resources.definition_substitutions()`."""
         deployed = {
             "RawBucket": storage.data.raw.bucket_name,
             "LakeBucket": storage.data.lake.bucket_name,
             "ResultsBucket": storage.data.results.bucket_name,
             "UploadsTable": storage.table_set.uploads.table_name,
+            "VisionJobRoleArn": vision.processing.role.role_arn,
         }
         values: dict[str, str] = {}
         for key in resources.definition_substitutions():

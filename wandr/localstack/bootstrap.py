@@ -54,7 +54,9 @@ def create_role(resources: Resources) -> None:
             }
         ],
     }
-    aws.client("iam").create_role(RoleName=LOCAL_ROLE, AssumeRolePolicyDocument=json.dumps(trust))
+    iam = aws.client("iam")
+    for name in (LOCAL_ROLE, resources.vision_job_role_name):
+        iam.create_role(RoleName=name, AssumeRolePolicyDocument=json.dumps(trust))
 
 
 def create_buckets(resources: Resources) -> None:

@@ -23,7 +23,7 @@ from wandr.vision.video import VideoError, make_proxy, make_thumbnail, probe
 
 INPUT_ROOT = "/opt/ml/processing/input"
 OUTPUT_ROOT = "/opt/ml/processing/output"
-DEFAULT_ROLE = "arn:aws:iam::123456789012:role/wandr-vision-local"
+DEFAULT_ROLE = current().vision_job_role_arn  # the workflow passes this same role
 
 
 class VideoRejected(ValueError):

@@ -12,14 +12,6 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from moto.stepfunctions.parser.asl.component.common.payload.payloadvalue.payloadbinding import (
-    payload_binding as moto_binding,
-)
-from moto.stepfunctions.parser.asl.component.common.payload.payloadvalue.payloadvaluelit import (
-    payload_value_str as moto_str,
-)
-from moto.stepfunctions.parser.asl.component.common.string import string_expression as moto_expr
-from moto.stepfunctions.parser.asl.parse.preprocessor import Preprocessor
 
 from wandr.client import WandrClient
 from wandr.vision.video import ffmpeg_exe
@@ -69,30 +61,6 @@ def _entered_states(stack, execution_arn: str) -> list[str]:
     events = sfn.get_execution_history(executionArn=execution_arn, maxResults=1000)["events"]
     return [e["stateEnteredEventDetails"]["name"] for e in events
             if "stateEnteredEventDetails" in e]  # fmt: skip
-
-
-@pytest.fixture(scope="module", autouse=True)
-def moto_reads_role_arn_paths():
-    """Work around moto 5.2.5's ASL lexer, which tokenises the key "RoleArn.$" as the
-    Credentials block's ROLEARNPATH keyword: inside Parameters it then becomes a literal
-    key "RoleArn.$" (the path is never evaluated) and StartProcessingJob fails with
-    `States.Runtime: 'RoleArn.$'`. AWS accepts the ASL as written; the fix belongs in
-    wandr/localstack (see docs/vision.md), this fixture applies the same patch until then."""
-    original = Preprocessor.visitPayload_binding_value
-
-    def visit(self, ctx):
-        binding = original(self, ctx)
-        value = binding.payload_value
-        if binding.field.endswith(".$") and isinstance(value, moto_str.PayloadValueStr):
-            return moto_binding.PayloadBindingStringExpressionSimple(
-                field=binding.field[:-2],
-                string_expression_simple=moto_expr.StringJsonPath(json_path=value.val),
-            )
-        return binding
-
-    Preprocessor.visitPayload_binding_value = visit
-    yield
-    Preprocessor.visitPayload_binding_value = original
 
 
 @pytest.fixture(scope="module")
