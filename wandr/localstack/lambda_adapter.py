@@ -17,6 +17,7 @@ import inspect
 import json
 import logging
 import sys
+import threading
 import time
 import traceback
 import uuid
@@ -33,6 +34,7 @@ log = logging.getLogger(__name__)
 Handler = Callable[[Any, Any], Any]
 _EXPECTED_PARAMETERS = ["self", "event"]
 _original_invoke = LambdaFunction._invoke_lambda
+_original_public_invoke = LambdaFunction.invoke
 
 
 class LambdaAdapterError(RuntimeError):
@@ -96,6 +98,29 @@ def _invoke_in_process(self: LambdaFunction, event: Any = None) -> tuple[str, bo
     return json.dumps(result, default=str), False, ""
 
 
+def _invoke_honouring_event_type(
+    self: LambdaFunction, body: str, request_headers: Any, response_headers: Any
+) -> str | bytes:
+    """`InvocationType=Event` returns at once and runs the handler in the background.
+
+    moto runs even asynchronous invocations before answering; Lambda queues them. An API
+    route that starts a long job this way (an admin's Corsight pull) must not wait for it.
+    """
+    invocation_type = {k.lower(): v for k, v in dict(request_headers).items()}.get(
+        "x-amz-invocation-type", "RequestResponse"
+    )
+    if invocation_type != "Event":
+        return _original_public_invoke(self, body, request_headers, response_headers)
+    worker = threading.Thread(
+        target=_original_public_invoke,
+        args=(self, body, dict(request_headers), {}),
+        name=f"lambda-event-{self.function_name}",
+        daemon=True,
+    )
+    worker.start()
+    return ""
+
+
 def check_compatible() -> None:
     """Fail loudly if moto's invoke method changed shape (a moto upgrade broke us)."""
     parameters = list(inspect.signature(_original_invoke).parameters)
@@ -123,7 +148,9 @@ def install() -> None:
     if str(REPO_ROOT) not in sys.path:
         sys.path.insert(0, str(REPO_ROOT))
     LambdaFunction._invoke_lambda = _invoke_in_process  # type: ignore[method-assign]
+    LambdaFunction.invoke = _invoke_honouring_event_type  # type: ignore[method-assign]
 
 
 def uninstall() -> None:
     LambdaFunction._invoke_lambda = _original_invoke  # type: ignore[method-assign]
+    LambdaFunction.invoke = _original_public_invoke  # type: ignore[method-assign]

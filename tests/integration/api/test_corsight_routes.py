@@ -2,21 +2,38 @@
 
 from __future__ import annotations
 
+import time
+
 import pytest
 
 from wandr.client import ApiError
 from wandr.corsight import fake_server
-from wandr.corsight.pull import save_settings
+from wandr.corsight.pull import save_settings, secret_name
+
+
+def _wait_for_pull(admin, before: dict, timeout: float = 60) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        status = admin.call("GET", "/corsight/status")
+        if status["updated_at"] != before["updated_at"] and status["pending_to"] is None:
+            return dict(status)
+        time.sleep(0.3)
+    raise TimeoutError("the pull did not finish")
 
 
 def test_an_admin_starts_a_pull_and_sees_the_cursor_advance(stack):
     admin = stack.client("acme", "admin")
     with fake_server.start(40, seed=3) as fake:
         save_settings("acme", fake.secret())
-        before = admin.call("GET", "/corsight/status")
-        started = admin.call("POST", "/corsight/pull")
-        stack.wait_idle(timeout=120)
-        after = admin.call("GET", "/corsight/status")
+        try:
+            before = admin.call("GET", "/corsight/status")
+            started = admin.call("POST", "/corsight/pull")  # answers before the pull runs
+            after = _wait_for_pull(admin, before)
+            stack.wait_idle(timeout=120)
+        finally:  # leave no source pointing at a stopped server for later tests
+            stack.aws("secretsmanager").delete_secret(
+                SecretId=secret_name("acme"), ForceDeleteWithoutRecovery=True
+            )
 
     assert started["tenant"] == "acme"
     assert started["status_code"] == 202

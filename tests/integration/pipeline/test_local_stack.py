@@ -49,7 +49,12 @@ def test_an_uploaded_csv_runs_through_the_real_ingest_workflow_and_succeeds(stac
     assert upload["status"] == "succeeded", upload["error"]
     assert upload["execution_arn"]
     events = _history(stack, upload["execution_arn"])
-    assert _entered_states(events) == ["Validate", "Normalise", "Aggregate", "RecordSucceeded"]
+    entered = _entered_states(events)
+    # a small file takes the single-pass branch; the split (Distributed Map) is not entered
+    assert [
+        s for s in entered if s in ("Validate", "Normalise", "Aggregate", "RecordSucceeded")
+    ] == ["Validate", "Normalise", "Aggregate", "RecordSucceeded"]
+    assert not {"RecordFailed", "IngestFailed"} & set(entered)
     assert events[-1]["type"] == "ExecutionSucceeded"
 
 
