@@ -20,6 +20,15 @@ LOCAL_REGION = "us-east-1"
 
 
 @dataclass(frozen=True)
+class IndexSpec:
+    """A global secondary index (string keys, all attributes projected)."""
+
+    name: str
+    partition_key: str
+    sort_key: str
+
+
+@dataclass(frozen=True)
 class TableSpec:
     """A DynamoDB table: its name and key attribute names (both keys are strings)."""
 
@@ -27,6 +36,7 @@ class TableSpec:
     partition_key: str
     sort_key: str
     ttl_attribute: str | None = None
+    indexes: tuple[IndexSpec, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -138,7 +148,13 @@ class Resources:
     # --- DynamoDB -------------------------------------------------------------------
     @property
     def uploads_table(self) -> TableSpec:
-        return TableSpec(f"{self.prefix}-uploads", "tenant", "upload_id")
+        # by-created: a tenant's uploads newest first, whatever their ids look like.
+        return TableSpec(
+            f"{self.prefix}-uploads",
+            "tenant",
+            "upload_id",
+            indexes=(IndexSpec("by-created", "tenant", "created_at"),),
+        )
 
     @property
     def aggregates_table(self) -> TableSpec:

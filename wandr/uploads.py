@@ -16,6 +16,7 @@ from typing import Any
 
 from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
+from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
 from wandr.resources import Resources
@@ -26,6 +27,17 @@ _RANK = {status: rank for rank, status in enumerate(STATUSES)}
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="milliseconds")
+
+
+class UploadsByCreated(GlobalSecondaryIndex["Upload"]):
+    """A tenant's uploads in creation order (ids from Corsight pulls are not time-ordered)."""
+
+    class Meta:
+        index_name = Resources().uploads_table.indexes[0].name
+        projection = AllProjection()
+
+    tenant = UnicodeAttribute(hash_key=True)
+    created_at = UnicodeAttribute(range_key=True)
 
 
 class Upload(Model):
@@ -48,6 +60,8 @@ class Upload(Model):
     execution_arn = UnicodeAttribute(null=True)
     error = UnicodeAttribute(null=True)
     report_json = UnicodeAttribute(null=True)
+
+    by_created = UploadsByCreated()
 
     @property
     def report(self) -> dict[str, Any] | None:

@@ -51,7 +51,7 @@ def _table(
     billing_mode: dynamodb.BillingMode,
     removal_policy: RemovalPolicy,
 ) -> dynamodb.Table:
-    return dynamodb.Table(
+    table = dynamodb.Table(
         scope,
         construct_id,
         table_name=spec.name,
@@ -67,3 +67,13 @@ def _table(
         time_to_live_attribute=spec.ttl_attribute,
         removal_policy=removal_policy,
     )
+    for index in spec.indexes:
+        table.add_global_secondary_index(
+            index_name=index.name,
+            partition_key=dynamodb.Attribute(
+                name=index.partition_key, type=dynamodb.AttributeType.STRING
+            ),
+            sort_key=dynamodb.Attribute(name=index.sort_key, type=dynamodb.AttributeType.STRING),
+            projection_type=dynamodb.ProjectionType.ALL,
+        )
+    return table

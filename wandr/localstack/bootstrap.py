@@ -78,18 +78,32 @@ def create_buckets(resources: Resources) -> None:
 def create_tables(resources: Resources) -> None:
     dynamodb = aws.client("dynamodb")
     for table in resources.tables:
+        keys = {table.partition_key, table.sort_key}
+        keys.update(k for index in table.indexes for k in (index.partition_key, index.sort_key))
+        extra: dict[str, Any] = {}
+        if table.indexes:
+            extra["GlobalSecondaryIndexes"] = [
+                {
+                    "IndexName": index.name,
+                    "KeySchema": _key_schema(index.partition_key, index.sort_key),
+                    "Projection": {"ProjectionType": "ALL"},
+                }
+                for index in table.indexes
+            ]
         dynamodb.create_table(
             TableName=table.name,
             BillingMode="PAY_PER_REQUEST",
-            AttributeDefinitions=[
-                {"AttributeName": table.partition_key, "AttributeType": "S"},
-                {"AttributeName": table.sort_key, "AttributeType": "S"},
-            ],
-            KeySchema=[
-                {"AttributeName": table.partition_key, "KeyType": "HASH"},
-                {"AttributeName": table.sort_key, "KeyType": "RANGE"},
-            ],
+            AttributeDefinitions=[{"AttributeName": k, "AttributeType": "S"} for k in sorted(keys)],
+            KeySchema=_key_schema(table.partition_key, table.sort_key),
+            **extra,
         )
+
+
+def _key_schema(partition_key: str, sort_key: str) -> list[dict[str, str]]:
+    return [
+        {"AttributeName": partition_key, "KeyType": "HASH"},
+        {"AttributeName": sort_key, "KeyType": "RANGE"},
+    ]
 
 
 def create_queues(resources: Resources) -> dict[str, str]:

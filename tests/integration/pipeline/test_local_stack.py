@@ -187,3 +187,19 @@ def test_an_upload_through_the_api_is_only_visible_to_its_tenant(stack, tmp_path
         acme.get_upload(upload["upload_id"])
     assert getattr(refused.value, "status", None) == 404
     assert isinstance(acme, WandrClient)
+
+
+def test_uploads_are_listed_newest_first_whatever_their_ids(stack):
+    s3 = stack.aws("s3")
+    for upload_id in ("zzz-older", "aaa-newer"):  # ids sort the other way round
+        key = str(rawkeys.RawKey("demo", "csv", upload_id, f"{upload_id}.csv"))
+        s3.put_object(
+            Bucket=stack.resources.raw_bucket,
+            Key=key,
+            Body=GOOD_CSV.replace("e1,", f"{upload_id},").encode(),
+        )
+        stack.wait_idle()
+
+    listed = [u["upload_id"] for u in stack.client().list_uploads(200)]
+
+    assert listed.index("aaa-newer") < listed.index("zzz-older")
