@@ -15,7 +15,7 @@ from typing import Any
 from urllib.parse import urlparse
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
 
 from wandr.resources import REPO_ROOT
 
@@ -93,6 +93,8 @@ def watch(page: Page, base_url: str) -> Watched:
 def web(stack: Any, browser: Browser, dashboard_built: Path) -> Iterator[Watched]:
     context = browser.new_context(viewport=DESKTOP, accept_downloads=True)
     context.set_default_timeout(20_000)
+    # assertions wait as long as actions: CI shares two cores with the whole local stack
+    expect.set_options(timeout=20_000)
     page = context.new_page()
     watched = watch(page, stack.dashboard_url)
     yield watched
