@@ -203,13 +203,30 @@ def compute(
     rule: dwell.VisitRule = dwell.DEFAULT_RULE,
     waiting_threshold_s: float = dwell.WAITING_THRESHOLD_S,
 ) -> DayAggregates:
-    """All aggregates of `days`; `events_window` (a polars frame, Arrow table or dataset) also
-    holds the day before each of them. The heavy lifting is SQL in DuckDB, streaming."""
-    con = _connect()
-    try:
-        return _compute(con, events_window, insights, sorted(set(days)), rule, waiting_threshold_s)
-    finally:
-        con.close()
+    """All aggregates of `days`; `events_window` (a polars frame, Arrow table or local Parquet
+    paths) also holds the day before each of them. The heavy lifting is SQL in DuckDB, a few
+    days per pass (`batch_days`) so memory stays bounded whatever the number of days."""
+    days = sorted(set(days))
+    tables: dict[str, list[pl.DataFrame]] = {}
+    cells: list[Cell] = []
+    for i in range(0, max(len(days), 1), batch_days()):
+        batch = days[i : i + batch_days()]
+        ins = insights
+        if insights.height and batch:
+            ins = insights.filter(
+                pl.col("utc_time_recorded").dt.date().cast(pl.String).is_in(batch)
+            )
+        con = _connect()
+        try:
+            part = _compute(con, events_window, ins, batch, rule, waiting_threshold_s)
+        finally:
+            con.close()
+        cells += part.cells
+        for name, frame in part.tables.items():
+            if frame.height:
+                tables.setdefault(name, []).append(frame)
+    joined = {name: pl.concat(frames, how="vertical_relaxed") for name, frames in tables.items()}
+    return DayAggregates(joined, cells, days)
 
 
 def _compute(
@@ -221,15 +238,20 @@ def _compute(
     waiting_threshold_s: float,
 ) -> DayAggregates:
     _register(con, events_window)
-    con.execute("""CREATE TEMP VIEW win AS SELECT person_id, camera_id, camera_description,
+    # Materialised once per pass (a few days): every query below then scans memory, not
+    # Parquet, and the day/hour/keys are computed once per row.
+    window = ", ".join(f"DATE '{d}'" for d in window_days(days)) or "NULL"
+    con.execute(f"""CREATE TEMP TABLE win AS SELECT person_id, camera_id, camera_description,
         camera_group_id, camera_group_name, gender_outcome, age_group_outcome,
         CAST(utc_time_started AS TIMESTAMP) AS s, CAST(utc_time_ended AS TIMESTAMP) AS e,
-        dwell_s FROM win_src""")
+        dwell_s FROM win_src WHERE CAST(utc_time_started AS DATE) IN ({window})""")
     day_list = _sql_list(days)
-    con.execute(f"""CREATE TEMP VIEW ev AS SELECT *, CAST(CAST(s AS DATE) AS VARCHAR) AS dt,
-        CAST(hour(s) AS INTEGER) AS hour, coalesce(camera_id, 'unknown') AS ckey,
-        coalesce(camera_group_id, 'unknown') AS gkey FROM win
-        WHERE CAST(CAST(s AS DATE) AS VARCHAR) IN (SELECT unnest({day_list}))""")
+    dates = ", ".join(f"DATE '{d}'" for d in days) or "NULL"
+    con.execute(f"""CREATE TEMP TABLE ev AS SELECT * EXCLUDE (d), CAST(d AS VARCHAR) AS dt
+        FROM (SELECT *, CAST(s AS DATE) AS d, CAST(hour(s) AS INTEGER) AS hour,
+            coalesce(camera_id, 'unknown') AS ckey, coalesce(camera_group_id, 'unknown') AS gkey
+            FROM win) WHERE d IN ({dates})""")
+    del day_list
     thr = float(waiting_threshold_s)
     tables: dict[str, pl.DataFrame] = {}
     tables["agg_camera_hour"] = con.execute(f"""SELECT dt, camera_id, camera_group_id,
