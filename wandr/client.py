@@ -103,19 +103,32 @@ class WandrClient:
 
     # --- uploads ----------------------------------------------------------------------
     def upload(
-        self, path: Path, kind: Kind | None = None, progress: Progress | None = None
+        self,
+        path: Path,
+        kind: Kind | None = None,
+        progress: Progress | None = None,
+        *,
+        pin_id: str | None = None,
+        recorded_at: str | None = None,
     ) -> dict[str, Any]:
-        """Upload one file; returns the upload record (possibly an earlier duplicate)."""
-        kind = kind or kind_for(path)
+        """Upload one file; returns the upload record (possibly an earlier duplicate).
+
+        A video names the camera pin it was filmed at and when its first frame was recorded.
+        """
         size = path.stat().st_size
-        digest = sha256_of(path)
+        request: dict[str, Any] = {
+            "filename": path.name,
+            "kind": kind or kind_for(path),
+            "size": size,
+            "sha256": sha256_of(path),
+        }
+        if pin_id is not None:
+            request["pin_id"] = pin_id
+        if recorded_at is not None:
+            request["recorded_at"] = recorded_at
         if size > MULTIPART_THRESHOLD:
-            return self._upload_multipart(path, kind, size, digest, progress)
-        ticket = self.call(
-            "POST",
-            "/uploads",
-            json={"filename": path.name, "kind": kind, "size": size, "sha256": digest},
-        )
+            return self._upload_multipart(path, request, progress)
+        ticket = self.call("POST", "/uploads", json=request)
         if ticket.get("duplicate"):
             if progress:
                 progress(size)
@@ -135,17 +148,13 @@ class WandrClient:
         return dict(ticket["upload"])
 
     def _upload_multipart(
-        self, path: Path, kind: Kind, size: int, digest: str, progress: Progress | None
+        self, path: Path, request: dict[str, Any], progress: Progress | None
     ) -> dict[str, Any]:
-        ticket = self.call(
-            "POST",
-            "/uploads/multipart",
-            json={"filename": path.name, "kind": kind, "size": size, "sha256": digest},
-        )
+        ticket = self.call("POST", "/uploads/multipart", json=request)
         upload = ticket["upload"]
         if ticket.get("duplicate"):
             if progress:
-                progress(size)
+                progress(request["size"])
             return dict(upload)
         return self.resume_multipart(
             path, upload["upload_id"], int(ticket["part_size"]), int(ticket["part_count"]), progress

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import csv
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -13,6 +14,8 @@ import pytest
 from playwright.sync_api import expect
 
 from tests.e2e.conftest import Watched, login
+from wandr.resources import REPO_ROOT
+from wandr.vision.video import ffmpeg_exe
 
 DAY = "2024-02-29"  # a day no other suite's data uses, so the cards show only this file
 CAMERAS = [
@@ -155,8 +158,22 @@ def test_events_table_filters_and_exports_exactly_the_filtered_rows(
     assert all("cam-e2e-2" in line for line in exported[1:])
 
 
+@pytest.fixture(scope="module")
+def gate_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """15 s of Debian's real pedestrian footage (vtest.avi) as an MP4 filmed at the gate."""
+    footage = REPO_ROOT / ".wandr" / "footage" / "vtest.avi"
+    if not footage.exists():
+        subprocess.run(["bash", str(REPO_ROOT / "containers/vision/fetch_footage.sh"),
+                        str(footage.parent)], check=True, timeout=300)  # fmt: skip
+    out = tmp_path_factory.mktemp("footage") / "gate.mp4"
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-i", str(footage), "-t", "15",
+                    "-c:v", "libx264", "-preset", "ultrafast", str(out)],
+                   check=True, timeout=120)  # fmt: skip
+    return out
+
+
 def test_admin_opens_the_map_adds_a_pin_and_sees_journeys(
-    stack: Any, web: Watched, shoot: Any
+    stack: Any, web: Watched, shoot: Any, gate_clip: Path
 ) -> None:
     admin = stack.client("demo", "admin")
     floor = {
@@ -206,10 +223,13 @@ def test_admin_opens_the_map_adds_a_pin_and_sees_journeys(
 
     web.goto("/journeys")
     journeys = admin.call("GET", "/journeys")["items"]
-    if not journeys:
+    if not journeys:  # film the gate: real footage through the real vision workflow
         expect(page.get_by_text("No journeys yet: upload footage")).to_be_visible()
-        shoot("journeys")
-        pytest.skip("no journeys in this stack yet (the vision pipeline has produced none)")
+        video = admin.upload(gate_clip, pin_id="gate-e2e", recorded_at="2024-06-01T10:00:00Z")
+        assert admin.wait(video["upload_id"], timeout=300)["status"] == "succeeded"
+        journeys = admin.call("GET", "/journeys")["items"]
+        assert journeys, "the gate footage produced no journey"
+        web.goto("/journeys")
     page.get_by_test_id("journeys-table").get_by_role("link").first.click()
     detail = page.get_by_test_id("journey-detail")
     expect(detail.get_by_test_id("journey-steps").locator("tbody tr")).to_have_count(
