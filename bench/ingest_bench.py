@@ -2,9 +2,10 @@
 
 Usage: python bench/ingest_bench.py ROWS [--seed 1] [--skip-pandas]
 Generates bench/data/events_<rows>.csv (seeded, reused if present), then runs, each in its
-own process so peak memory is its own: (1) Wandr validate -> stage -> commit -> aggregate
-into a local lake, (2) pandas read_csv + groupby of the same analytics, as a first version
-would be written. Appends a row to bench/results/ingest.md.
+own process so peak memory and CPU time are its own: (1) Wandr validate -> stage -> commit ->
+aggregate into a local lake, (2) pandas read_csv + groupby of the same analytics, as a first
+version would be written. Appends a one-row table (wall, CPU = user+sys of all threads, peak
+RSS, load average) to bench/results/ingest.md.
 """
 
 from __future__ import annotations
@@ -98,7 +99,7 @@ def _child(which: str, path: str) -> None:
     peak_mb = usage.ru_maxrss / 1024
     cpu = usage.ru_utime + usage.ru_stime
     load = os.getloadavg()[0]
-    print(f"RESULT|{wall:.1f}|{peak_mb:.0f}|{detail}; CPU {cpu:.1f} s; load {load:.1f}")
+    print(f"RESULT|{wall:.1f}|{peak_mb:.0f}|{cpu:.1f}|{detail}; load {load:.1f}")
 
 
 def main() -> None:
@@ -128,9 +129,9 @@ def main() -> None:
             cwd=ROOT,
         )
         line = next(x for x in out.stdout.splitlines() if x.startswith("RESULT|"))
-        _, wall, peak, detail = line.split("|", 3)
-        results[which] = (float(wall), float(peak), detail)
-        print(which, wall, "s", peak, "MB", detail)
+        _, wall, peak, cpu, detail = line.split("|", 4)
+        results[which] = (float(wall), float(peak), float(cpu), detail)
+        print(which, wall, "s", peak, "MB", cpu, "CPU s", detail)
     speedup = (
         f"{results['pandas'][0] / results['wandr'][0]:.1f}x" if "pandas" in results else "not run"
     )
@@ -141,17 +142,16 @@ def main() -> None:
     )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     if not RESULTS.exists():
-        RESULTS.write_text(
-            "# Ingest benchmark\n\n| date | machine | rows | CSV MB | Wandr wall s "
-            "| Wandr peak MB | pandas wall s | pandas peak MB | speed-up | Wandr "
-            "detail |\n|---|---|---|---|---|---|---|---|---|---|\n"
-        )
-    pw = results.get("pandas", (None, None, ""))
+        RESULTS.write_text("# Ingest benchmark\n")
+    pw = results.get("pandas", (None, None, None, ""))
+    w = results["wandr"]
     with RESULTS.open("a") as f:
         f.write(
-            f"| {stamp} | {machine} | {args.rows} | {size_mb:.0f} | {results['wandr'][0]} "
-            f"| {results['wandr'][1]:.0f} | {pw[0]} | {pw[1]} | {speedup} "
-            f"| {results['wandr'][2]} |\n"
+            "\n| date | machine, load | rows | CSV MB | Wandr wall s | Wandr CPU s | Wandr peak MB "
+            "| pandas wall s | pandas CPU s | pandas peak MB | speed-up (wall) | Wandr detail |\n"
+            "|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+            f"| {stamp} | {machine} | {args.rows} | {size_mb:.0f} | {w[0]} | {w[2]} | {w[1]:.0f} "
+            f"| {pw[0]} | {pw[2]} | {pw[1]} | {speedup} | {w[3]} |\n"
         )
 
 
