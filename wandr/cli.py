@@ -96,6 +96,8 @@ def up(
     """Start the local stack, print its URLs and the demo login, serve until Ctrl-C."""
     from wandr.localstack.stack import LocalStack
 
+    # The handlers' structured INFO logs are for CloudWatch; on a terminal they bury the URLs.
+    os.environ.setdefault("POWERTOOLS_LOG_LEVEL", "WARNING")
     stack = LocalStack(moto_port=moto_port, http_port=port)
     with console.status("starting the local stack (moto, workflows, API)..."):
         stack.start()
