@@ -9,6 +9,12 @@ not the tenant's history.
 
 Outputs, per day: Parquet aggregate tables under `agg_*/tenant=<t>/dt=<day>/` (for Athena
 and `wandr sql`) and `Cell`s (one per day and camera, group and the site) for DynamoDB.
+
+The work is SQL in DuckDB over the days' Parquet, a few days per pass (bounded memory):
+GROUP BYs for the tables, GROUPING SETS over camera/group/site for the cells, one window
+per person-day for visits, and the occupancy sweep of `wandr.occupancy`'s definition as
+islands + running sum. `wandr.dwell`/`wandr.occupancy` keep the reference definitions in
+polars; the tests hold both to the same hand-computed numbers.
 """
 
 from __future__ import annotations
@@ -245,13 +251,11 @@ def _compute(
         camera_group_id, camera_group_name, gender_outcome, age_group_outcome,
         CAST(utc_time_started AS TIMESTAMP) AS s, CAST(utc_time_ended AS TIMESTAMP) AS e,
         dwell_s FROM win_src WHERE CAST(utc_time_started AS DATE) IN ({window})""")
-    day_list = _sql_list(days)
     dates = ", ".join(f"DATE '{d}'" for d in days) or "NULL"
     con.execute(f"""CREATE TEMP TABLE ev AS SELECT * EXCLUDE (d), CAST(d AS VARCHAR) AS dt
         FROM (SELECT *, CAST(s AS DATE) AS d, CAST(hour(s) AS INTEGER) AS hour,
             coalesce(camera_id, 'unknown') AS ckey, coalesce(camera_group_id, 'unknown') AS gkey
             FROM win) WHERE d IN ({dates})""")
-    del day_list
     thr = float(waiting_threshold_s)
     tables: dict[str, pl.DataFrame] = {}
     tables["agg_camera_hour"] = con.execute(f"""SELECT dt, camera_id, camera_group_id,
@@ -494,11 +498,10 @@ def _cells(
         values = dist.get_column("v").to_numpy().astype(np.int64)
         counts = dist.get_column("n").to_numpy().astype(np.int64)
         bounds = [*starts[1:], len(ids)]
-        for i, (lo, hi) in enumerate(zip(starts, bounds, strict=True)):
+        for lo, hi in zip(starts, bounds, strict=True):
             dt, level, key = dist.row(int(lo))[:3]
             c = cell(dt, level, key)
             c.dwell_values, c.dwell_counts = values[lo:hi], counts[lo:hi]
-            del i
     if crowd_hour.height:
         for dt, camera, hour, n, loiter in crowd_hour.iter_rows():
             c = cell(dt, "camera", camera)
