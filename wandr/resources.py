@@ -52,6 +52,8 @@ class FunctionSpec:
     memory_mb: int = 1024
     timeout_s: int = 300
     description: str = ""
+    # /tmp size; None: 4 GB for functions of 1 GB memory or more, else Lambda's 512 MB.
+    ephemeral_mb: int | None = None
 
 
 FUNCTIONS: tuple[FunctionSpec, ...] = (
@@ -68,6 +70,7 @@ FUNCTIONS: tuple[FunctionSpec, ...] = (
         3008,
         900,
         "Validate a raw upload and stage it as Parquet",
+        ephemeral_mb=10240,  # the raw file is downloaded to /tmp for DuckDB
     ),
     FunctionSpec(
         "normalise",

@@ -115,4 +115,6 @@ class Functions(Construct):
 
 def _ephemeral_storage(spec: FunctionSpec) -> Size:
     """Big functions stage Parquet and video in /tmp; give them room beyond the 512 MB default."""
+    if spec.ephemeral_mb is not None:
+        return Size.mebibytes(spec.ephemeral_mb)
     return Size.mebibytes(4096 if spec.memory_mb >= 1024 else 512)

@@ -12,6 +12,7 @@ import re
 from collections.abc import Mapping
 from pathlib import Path
 
+from aws_cdk import ArnFormat, Stack
 from aws_cdk import (
     aws_iam as iam,
 )
@@ -20,6 +21,9 @@ from aws_cdk import (
 )
 from aws_cdk import (
     aws_logs as logs,
+)
+from aws_cdk import (
+    aws_s3 as s3,
 )
 from aws_cdk import (
     aws_stepfunctions as sfn,
@@ -86,6 +90,42 @@ class Workflow(Construct):
         self.functions = {name: fn for name, fn in functions.items() if name in wanted}
         for fn in self.functions.values():
             fn.grant_invoke(self.role)
+        self.name = state_machine_name
+
+    def allow_distributed_map(self, item_lists: s3.IBucket, key_pattern: str) -> None:
+        """A Distributed Map runs child executions of this state machine and reads its item
+        list from S3. ARNs are built from the name: referencing the state machine's own ARN
+        from its role's policy would be a dependency cycle."""
+        stack = Stack.of(self)
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                sid="DistributedMapChildren",
+                actions=["states:StartExecution"],
+                resources=[
+                    stack.format_arn(
+                        service="states",
+                        resource="stateMachine",
+                        resource_name=self.name,
+                        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                    )
+                ],
+            )
+        )
+        self.role.add_to_policy(
+            iam.PolicyStatement(
+                sid="DistributedMapChildExecutions",
+                actions=["states:DescribeExecution", "states:StopExecution"],
+                resources=[
+                    stack.format_arn(
+                        service="states",
+                        resource="execution",
+                        resource_name=f"{self.name}/*",
+                        arn_format=ArnFormat.COLON_RESOURCE_NAME,
+                    )
+                ],
+            )
+        )
+        item_lists.grant_read(self.role, key_pattern)
 
 
 def asl_path(name: str) -> Path:

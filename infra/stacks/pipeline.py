@@ -73,6 +73,8 @@ class PipelineStack(Stack):
             functions=by_placeholder,
             log_retention=settings.log_retention_days,
         )
+        # Big uploads: Validate writes a chunk list the ingest workflow's Distributed Map reads.
+        self.ingest.allow_distributed_map(storage.data.lake, "staging/*")
         self.vision = Workflow(
             self,
             "Vision",

@@ -161,6 +161,8 @@ def test_dispatch_may_start_both_workflows_and_nothing_else_may(synth):
     template = synth.raw(synth.stacks.pipeline)
     starters, started = set(), []
     for policy_id, statement in policy_statements(template):
+        if statement.get("Sid") == "DistributedMapChildren":
+            continue  # the ingest workflow's own Map children (checked below)
         if "states:StartExecution" in as_list(statement["Action"]):
             starters.add(policy_id)
             started.extend(as_list(statement["Resource"]))
@@ -214,3 +216,31 @@ def test_pipeline_has_two_state_machines_with_logging_and_tracing(synth):
             "LoggingConfiguration": assertions.Match.object_like({"Level": "ERROR"}),
         },
     )
+
+
+def test_the_ingest_workflow_may_run_its_distributed_map_children_and_read_chunk_lists(synth):
+    template = synth.raw(synth.stacks.pipeline)
+    statements = [
+        s
+        for p in resources_of(template, "AWS::IAM::Policy").values()
+        for s in p["Properties"]["PolicyDocument"]["Statement"]
+        if s.get("Sid") in ("DistributedMapChildren", "DistributedMapChildExecutions")
+    ]
+    assert {s["Sid"] for s in statements} == {
+        "DistributedMapChildren",
+        "DistributedMapChildExecutions",
+    }
+    text = json.dumps(statements)
+    assert f"stateMachine:{RESOURCES.ingest_state_machine}" in text
+    assert f"execution:{RESOURCES.ingest_state_machine}/*" in text
+
+
+def test_validate_gets_room_in_tmp_for_the_raw_file(synth):
+    template = synth.raw(synth.stacks.pipeline)
+    functions = resources_of(template, "AWS::Lambda::Function").values()
+    validate = next(
+        f
+        for f in functions
+        if f["Properties"].get("FunctionName") == RESOURCES.function_name("validate")
+    )
+    assert validate["Properties"]["EphemeralStorage"] == {"Size": 10240}
