@@ -109,7 +109,7 @@ function occupancyOption(series: OccupancySeries[]): ChartOption {
 function heatmapOption(rows: Row[]): ChartOption {
   const cameras = [...new Set(rows.map((r) => str(r.camera_id)))].sort();
   const hours = Array.from({ length: 24 }, (_, h) => String(h).padStart(2, "0"));
-  // rows are per day x camera x hour: the heatmap sums the days in the filter
+  // rows are per camera x hour, already summed over the days in the filter
   const cells = new Map<string, number[]>();
   for (const r of rows) {
     const cell = [num(r.hour), cameras.indexOf(str(r.camera_id)), 0];
