@@ -23,17 +23,21 @@ def main(rates: list[float]) -> None:
     analyse_video(FOOTAGE, pin_id="a", upload_id="warm", sample_fps=1.0, detector=detector,
                   max_frames=4)  # fmt: skip
     print(f"machine: {platform.machine()}, {platform.python_version()}, vtest.avi 768x576 79.5 s")
-    print("| sampling fps | frames | tracklets | decode s | detect s | track+describe s "
-          "| embed s | total s | real-time factor |")
+    print(
+        "| sampling fps | frames | tracklets | decode s | detect s | track+describe s "
+        "| embed s | total s | real-time factor |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     for fps in rates:
         start = time.perf_counter()
         a = analyse_video(FOOTAGE, pin_id="a", upload_id="b", sample_fps=fps, detector=detector)
         total = time.perf_counter() - start
         t = a.timings
-        print(f"| {fps} | {a.frames} | {len(a.tracklets)} | {t['decode_s']:.2f} | "
-              f"{t['detect_s']:.2f} | {t['track_describe_s']:.2f} | {t['embed_s']:.2f} | "
-              f"{total:.2f} | {79.5 / total:.1f}x |")
+        print(
+            f"| {fps} | {a.frames} | {len(a.tracklets)} | {t['decode_s']:.2f} | "
+            f"{t['detect_s']:.2f} | {t['track_describe_s']:.2f} | {t['embed_s']:.2f} | "
+            f"{total:.2f} | {79.5 / total:.1f}x |"
+        )
 
 
 if __name__ == "__main__":

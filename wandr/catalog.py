@@ -68,55 +68,96 @@ def _table(name: str, columns: str, description: str) -> GlueTableSpec:
 
 
 TABLES: tuple[GlueTableSpec, ...] = (
-    _table("events", "event_id string, person_id string, event_type string, camera_id string, "
-           "camera_description string, camera_group_id string, camera_group_name string, "
-           "node_id string, zone_name string, zone_id string, age_group_outcome string, "
-           "gender_outcome string, liveness_outcome string, mask_outcome string, "
-           "appearance_category string, face_score double, watchlist_type string, "
-           "watchlist_display_name string, utc_time_recorded timestamp, "
-           "utc_time_started timestamp, utc_time_ended timestamp, dwell_s double, "
-           "upload_id string, source_line bigint, extra string",
-           "Validated camera events, one file per upload and day; extra = unknown columns"),
-    _table("insights", "event_id string, person_id string, camera_id string, "
-           "insight_type string, utc_time_recorded timestamp, save_insight_time timestamp, "
-           "loitering_duration double, gender string, age_group string, upload_id string, "
-           "source_line bigint, original string",
-           "Crowd/loitering Insight events with the original JSON"),
-    _table("agg_camera_hour", "camera_id string, camera_group_id string, "
-           "camera_group_name string, hour int, events bigint, visitors bigint, "
-           "dwell_sum_s double, dwell_max_s double, waiting_events bigint",
-           "Events, visitors and dwell per camera and UTC hour"),
-    _table("agg_dwell_dist", "camera_id string, dwell_whole_s bigint, events bigint",
-           "Dwell distribution in whole seconds per camera and day"),
-    _table("agg_demographics", "camera_id string, gender string, age_group string, "
-           "events bigint, visitors bigint", "Events and visitors by gender and age group"),
-    _table("agg_person_day", "person_id string, events bigint, dwell_s double, "
-           "first_seen timestamp, last_seen timestamp, cameras array<string>, "
-           "groups array<string>, gender string, age_group string, visits int",
-           "One row per person and day: visits, dwell, where they went"),
-    _table("agg_occupancy_minute", "level string, key string, minute timestamp, "
-           "occupancy bigint", "People present per minute per camera/group/site (non-zero)"),
-    _table("agg_crowd_hour", "camera_id string, hour int, crowd_events bigint, "
-           "loitering_s double", "Crowd/loitering events per camera and UTC hour"),
-    _table("agg_insight_merge", "event_id string, person_id string, camera_id string, "
-           "insight_type string, utc_time_recorded timestamp, loitering_duration double, "
-           "gender string, age_group string, camera_group_id string, "
-           "occupancy_camera bigint, occupancy_group bigint, occupancy_site bigint",
-           "Each crowd event with the occupancy of its camera, group and site that minute"),
+    _table(
+        "events",
+        "event_id string, person_id string, event_type string, camera_id string, "
+        "camera_description string, camera_group_id string, camera_group_name string, "
+        "node_id string, zone_name string, zone_id string, age_group_outcome string, "
+        "gender_outcome string, liveness_outcome string, mask_outcome string, "
+        "appearance_category string, face_score double, watchlist_type string, "
+        "watchlist_display_name string, utc_time_recorded timestamp, "
+        "utc_time_started timestamp, utc_time_ended timestamp, dwell_s double, "
+        "upload_id string, source_line bigint, extra string",
+        "Validated camera events, one file per upload and day; extra = unknown columns",
+    ),
+    _table(
+        "insights",
+        "event_id string, person_id string, camera_id string, "
+        "insight_type string, utc_time_recorded timestamp, save_insight_time timestamp, "
+        "loitering_duration double, gender string, age_group string, upload_id string, "
+        "source_line bigint, original string",
+        "Crowd/loitering Insight events with the original JSON",
+    ),
+    _table(
+        "agg_camera_hour",
+        "camera_id string, camera_group_id string, "
+        "camera_group_name string, hour int, events bigint, visitors bigint, "
+        "dwell_sum_s double, dwell_max_s double, waiting_events bigint",
+        "Events, visitors and dwell per camera and UTC hour",
+    ),
+    _table(
+        "agg_dwell_dist",
+        "camera_id string, dwell_whole_s bigint, events bigint",
+        "Dwell distribution in whole seconds per camera and day",
+    ),
+    _table(
+        "agg_demographics",
+        "camera_id string, gender string, age_group string, events bigint, visitors bigint",
+        "Events and visitors by gender and age group",
+    ),
+    _table(
+        "agg_person_day",
+        "person_id string, events bigint, dwell_s double, "
+        "first_seen timestamp, last_seen timestamp, cameras array<string>, "
+        "groups array<string>, gender string, age_group string, visits int",
+        "One row per person and day: visits, dwell, where they went",
+    ),
+    _table(
+        "agg_occupancy_minute",
+        "level string, key string, minute timestamp, occupancy bigint",
+        "People present per minute per camera/group/site (non-zero)",
+    ),
+    _table(
+        "agg_crowd_hour",
+        "camera_id string, hour int, crowd_events bigint, loitering_s double",
+        "Crowd/loitering events per camera and UTC hour",
+    ),
+    _table(
+        "agg_insight_merge",
+        "event_id string, person_id string, camera_id string, "
+        "insight_type string, utc_time_recorded timestamp, loitering_duration double, "
+        "gender string, age_group string, camera_group_id string, "
+        "occupancy_camera bigint, occupancy_group bigint, occupancy_site bigint",
+        "Each crowd event with the occupancy of its camera, group and site that minute",
+    ),
 )
 
 VIEWS: tuple[ViewSpec, ...] = (
-    ViewSpec("v_events", "SELECT tenant, dt, event_id, person_id, camera_id, camera_group_id, "
-             "camera_group_name, utc_time_started, utc_time_ended, dwell_s, "
-             "hour(utc_time_started) AS hour, gender_outcome AS gender, "
-             "age_group_outcome AS age_group, upload_id FROM events",
-             "Camera events with dwell and hour"),
-    ViewSpec("v_visits", "SELECT tenant, dt, person_id, visits, events, dwell_s, first_seen, "
-             "last_seen, cardinality(cameras) AS cameras_visited, gender, age_group "
-             "FROM agg_person_day", "Per person and day visits"),
-    ViewSpec("v_occupancy", "SELECT tenant, dt, level, key, minute, occupancy "
-             "FROM agg_occupancy_minute", "Occupancy per minute"),
-    ViewSpec("v_crowd", "SELECT tenant, dt, event_id, camera_id, insight_type, "
-             "utc_time_recorded, loitering_duration, occupancy_camera, occupancy_group, "
-             "occupancy_site FROM agg_insight_merge", "Crowd events with occupancy"),
+    ViewSpec(
+        "v_events",
+        "SELECT tenant, dt, event_id, person_id, camera_id, camera_group_id, "
+        "camera_group_name, utc_time_started, utc_time_ended, dwell_s, "
+        "hour(utc_time_started) AS hour, gender_outcome AS gender, "
+        "age_group_outcome AS age_group, upload_id FROM events",
+        "Camera events with dwell and hour",
+    ),
+    ViewSpec(
+        "v_visits",
+        "SELECT tenant, dt, person_id, visits, events, dwell_s, first_seen, "
+        "last_seen, cardinality(cameras) AS cameras_visited, gender, age_group "
+        "FROM agg_person_day",
+        "Per person and day visits",
+    ),
+    ViewSpec(
+        "v_occupancy",
+        "SELECT tenant, dt, level, key, minute, occupancy FROM agg_occupancy_minute",
+        "Occupancy per minute",
+    ),
+    ViewSpec(
+        "v_crowd",
+        "SELECT tenant, dt, event_id, camera_id, insight_type, "
+        "utc_time_recorded, loitering_duration, occupancy_camera, occupancy_group, "
+        "occupancy_site FROM agg_insight_merge",
+        "Crowd events with occupancy",
+    ),
 )

@@ -60,8 +60,9 @@ def _str(prefix: str, values: np.ndarray) -> pa.Array:
     return pc.binary_join_element_wise(prefix, pc.cast(pa.array(values), pa.string()), "")
 
 
-def event_chunks(rows: int, seed: int = 42, mall: Mall | None = None,
-                 chunk_rows: int = 500_000) -> Iterator[pa.Table]:
+def event_chunks(
+    rows: int, seed: int = 42, mall: Mall | None = None, chunk_rows: int = 500_000
+) -> Iterator[pa.Table]:
     """Camera-event rows as Arrow tables of CSV text columns, `chunk_rows` at a time."""
     mall = mall or Mall()
     cam_ids, cam_desc, grp_ids, grp_names, weights = _camera_tables(mall)
@@ -102,23 +103,25 @@ def event_chunks(rows: int, seed: int = 42, mall: Mall | None = None,
                 event_ids[idx] = event_ids[np.maximum(idx - 1, 0)]
             else:  # absurd duration: two days
                 ended_txt[idx] = np.char.mod("%.3f", started[idx] + 2 * 86400)
-        table = pa.table({
-            "event_id": pa.array(event_ids, pa.string()),
-            "event_type": pa.array(np.full(n, "appearance")),
-            "person_id": pa.array(person_ids, pa.string()),
-            "camera_id": pa.array(np.array(cam_ids)[cam]),
-            "camera_description": pa.array(np.array(cam_desc)[cam]),
-            "camera_group_id": pa.array(np.array(grp_ids)[cam]),
-            "camera_group_name": pa.array(np.array(grp_names)[cam]),
-            "age_group_outcome": pa.array(age),
-            "gender_outcome": pa.array(gender),
-            "liveness_outcome": pa.array(np.full(n, "live")),
-            "mask_outcome": pa.array(np.where(rng.random(n) < 0.05, "mask", "no_mask")),
-            "face_score": pa.array(np.round(rng.uniform(0.5, 1.0, n), 3)),
-            "utc_time_recorded": pa.array(ended_txt),
-            "utc_time_started": pa.array(started_txt),
-            "utc_time_ended": pa.array(ended_txt),
-        })
+        table = pa.table(
+            {
+                "event_id": pa.array(event_ids, pa.string()),
+                "event_type": pa.array(np.full(n, "appearance")),
+                "person_id": pa.array(person_ids, pa.string()),
+                "camera_id": pa.array(np.array(cam_ids)[cam]),
+                "camera_description": pa.array(np.array(cam_desc)[cam]),
+                "camera_group_id": pa.array(np.array(grp_ids)[cam]),
+                "camera_group_name": pa.array(np.array(grp_names)[cam]),
+                "age_group_outcome": pa.array(age),
+                "gender_outcome": pa.array(gender),
+                "liveness_outcome": pa.array(np.full(n, "live")),
+                "mask_outcome": pa.array(np.where(rng.random(n) < 0.05, "mask", "no_mask")),
+                "face_score": pa.array(np.round(rng.uniform(0.5, 1.0, n), 3)),
+                "utc_time_recorded": pa.array(ended_txt),
+                "utc_time_started": pa.array(started_txt),
+                "utc_time_ended": pa.array(ended_txt),
+            }
+        )
         yield table
         done += n
         chunk_no += 1
@@ -132,8 +135,11 @@ def write_events_csv(path: str | Path, rows: int, seed: int = 42, mall: Mall | N
     try:
         for table in event_chunks(rows, seed, mall):
             if writer is None:
-                writer = pacsv.CSVWriter(str(path), table.schema,
-                                         write_options=pacsv.WriteOptions(quoting_style="needed"))
+                writer = pacsv.CSVWriter(
+                    str(path),
+                    table.schema,
+                    write_options=pacsv.WriteOptions(quoting_style="needed"),
+                )
             writer.write_table(table)
     finally:
         if writer is not None:
@@ -156,25 +162,28 @@ def insight_events(count: int, seed: int = 42, mall: Mall | None = None) -> list
         person = int(rng.integers(0, mall.visitors))
         loiter = float(np.round(rng.lognormal(np.log(300.0), 0.6), 1))
         rec = float(np.round(recorded[i], 3))
-        out.append({
-            "event_id": f"ins-{seed}-{i}",
-            "event_type": "loitering" if i % 3 else "crowd",
-            "person_id": f"p-{person}",
-            "camera_id": cam,
-            "utc_time_recorded": rec,
-            "save_insight_time": rec + 2.0,
-            "loitering_duration": loiter,
-            "gender": GENDERS[person % 3],
-            "age_group": AGE_GROUPS[(person // 3) % len(AGE_GROUPS)],
-            "camera_data": {"camera_id": cam, "camera_description": f"camera {cam}"},
-            "frame_data": {"utc_time_recorded": rec, "bounding_box": [10, 20, 80, 200]},
-            "appearance_data": {"utc_time_started": rec - loiter, "utc_time_ended": rec},
-        })
+        out.append(
+            {
+                "event_id": f"ins-{seed}-{i}",
+                "event_type": "loitering" if i % 3 else "crowd",
+                "person_id": f"p-{person}",
+                "camera_id": cam,
+                "utc_time_recorded": rec,
+                "save_insight_time": rec + 2.0,
+                "loitering_duration": loiter,
+                "gender": GENDERS[person % 3],
+                "age_group": AGE_GROUPS[(person // 3) % len(AGE_GROUPS)],
+                "camera_data": {"camera_id": cam, "camera_description": f"camera {cam}"},
+                "frame_data": {"utc_time_recorded": rec, "bounding_box": [10, 20, 80, 200]},
+                "appearance_data": {"utc_time_started": rec - loiter, "utc_time_ended": rec},
+            }
+        )
     return out
 
 
-def write_insight_json(path: str | Path, count: int, seed: int = 42,
-                       mall: Mall | None = None) -> Path:
+def write_insight_json(
+    path: str | Path, count: int, seed: int = 42, mall: Mall | None = None
+) -> Path:
     """Write an Insight Report as a JSON array and return its path."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)

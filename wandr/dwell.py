@@ -45,22 +45,32 @@ def visits(events: pl.DataFrame, rule: VisitRule = DEFAULT_RULE) -> pl.DataFrame
     key = ["person_id", "dt"]
     frame = with_day(events).sort(*key, "utc_time_started")
     gap_ms = int(rule.gap_s * 1000)
-    runs = new_runs(frame.select(
-        *key, (pl.col("utc_time_started").dt.epoch("ms") - gap_ms).alias("s"),
-        pl.col("utc_time_ended").dt.epoch("ms").alias("e")), key, "s", "e")
+    runs = new_runs(
+        frame.select(
+            *key,
+            (pl.col("utc_time_started").dt.epoch("ms") - gap_ms).alias("s"),
+            pl.col("utc_time_ended").dt.epoch("ms").alias("e"),
+        ),
+        key,
+        "s",
+        "e",
+    )
     frame = frame.with_columns(runs.alias("visit_no"))
-    return frame.group_by([*key, "visit_no"]).agg(
-        pl.col("utc_time_started").min().alias("start"),
-        pl.col("utc_time_ended").max().alias("end"),
-        pl.len().alias("events"),
-        pl.col("dwell_s").sum().alias("dwell_s"),
-    ).sort(*key, "visit_no")
+    return (
+        frame.group_by([*key, "visit_no"])
+        .agg(
+            pl.col("utc_time_started").min().alias("start"),
+            pl.col("utc_time_ended").max().alias("end"),
+            pl.len().alias("events"),
+            pl.col("dwell_s").sum().alias("dwell_s"),
+        )
+        .sort(*key, "visit_no")
+    )
 
 
 def person_days(events: pl.DataFrame, rule: VisitRule = DEFAULT_RULE) -> pl.DataFrame:
     """Per person and day: events, visits, dwell, first/last seen, cameras, demographics."""
-    per_visit = visits(events, rule).group_by("person_id", "dt").agg(
-        pl.len().alias("visits"))
+    per_visit = visits(events, rule).group_by("person_id", "dt").agg(pl.len().alias("visits"))
     frame = with_day(events)
     days = frame.group_by("person_id", "dt").agg(
         pl.len().alias("events"),
@@ -75,18 +85,24 @@ def person_days(events: pl.DataFrame, rule: VisitRule = DEFAULT_RULE) -> pl.Data
     return days.join(per_visit, on=["person_id", "dt"]).sort("dt", "person_id")
 
 
-def repeat_visitors(person_days_frame: pl.DataFrame, rule: VisitRule = DEFAULT_RULE
-                    ) -> pl.DataFrame:
+def repeat_visitors(
+    person_days_frame: pl.DataFrame, rule: VisitRule = DEFAULT_RULE
+) -> pl.DataFrame:
     """Per person over the days given: visits, visit days, total/average dwell, repeat."""
-    return person_days_frame.group_by("person_id").agg(
-        pl.col("visits").sum().alias("visits"),
-        pl.col("dt").n_unique().alias("visit_days"),
-        pl.col("dwell_s").sum().alias("total_dwell_s"),
-        pl.col("events").sum().alias("events"),
-    ).with_columns(
-        (pl.col("total_dwell_s") / pl.col("visits")).alias("avg_visit_dwell_s"),
-        (pl.col("visits") >= rule.min_visits).alias("is_repeat"),
-    ).sort("person_id")
+    return (
+        person_days_frame.group_by("person_id")
+        .agg(
+            pl.col("visits").sum().alias("visits"),
+            pl.col("dt").n_unique().alias("visit_days"),
+            pl.col("dwell_s").sum().alias("total_dwell_s"),
+            pl.col("events").sum().alias("events"),
+        )
+        .with_columns(
+            (pl.col("total_dwell_s") / pl.col("visits")).alias("avg_visit_dwell_s"),
+            (pl.col("visits") >= rule.min_visits).alias("is_repeat"),
+        )
+        .sort("person_id")
+    )
 
 
 def dwell_counts(dwell_s: pl.Series) -> tuple[np.ndarray, np.ndarray]:
@@ -121,30 +137,40 @@ def summary(events: pl.DataFrame, rule: VisitRule = DEFAULT_RULE) -> dict[str, o
         "p95_dwell_s": percentile(values, counts, 95),
         "max_dwell_s": float(d.max()) if d.size else None,
         "repeat_visitors": int(reps.get_column("is_repeat").sum()) if reps is not None else 0,
-        "peak_hour": (int(hours.sort(["events", "hour"], descending=[True, False])
-                          .get_column("hour")[0]) if hours.height else None),
+        "peak_hour": (
+            int(hours.sort(["events", "hour"], descending=[True, False]).get_column("hour")[0])
+            if hours.height
+            else None
+        ),
         "busiest_camera": busiest_cam.get_column("camera_id")[0] if busiest_cam.height else None,
     }
 
 
-def histogram(dwell_s: pl.Series, edges: tuple[float, ...] = HISTOGRAM_EDGES_S
-              ) -> list[dict[str, object]]:
+def histogram(
+    dwell_s: pl.Series, edges: tuple[float, ...] = HISTOGRAM_EDGES_S
+) -> list[dict[str, object]]:
     """Counts per dwell bin [edge_i, edge_i+1); the last bin is open-ended."""
     values = dwell_s.drop_nulls().to_numpy()
     bounds = np.array([*edges, np.inf])
     counts, _ = np.histogram(values, bins=bounds)
-    return [{"from_s": float(lo), "to_s": None if math.isinf(hi) else float(hi),
-             "events": int(n)} for lo, hi, n in zip(bounds[:-1], bounds[1:], counts, strict=True)]
+    return [
+        {"from_s": float(lo), "to_s": None if math.isinf(hi) else float(hi), "events": int(n)}
+        for lo, hi, n in zip(bounds[:-1], bounds[1:], counts, strict=True)
+    ]
 
 
 def busiest(events: pl.DataFrame, by: str) -> pl.DataFrame:
     """Cameras or groups by events (ties by id): events, visitors, total and average dwell."""
-    return events.group_by(by).agg(
-        pl.len().alias("events"),
-        pl.col("person_id").n_unique().alias("visitors"),
-        pl.col("dwell_s").sum().alias("total_dwell_s"),
-        pl.col("dwell_s").mean().alias("avg_dwell_s"),
-    ).sort(["events", by], descending=[True, False])
+    return (
+        events.group_by(by)
+        .agg(
+            pl.len().alias("events"),
+            pl.col("person_id").n_unique().alias("visitors"),
+            pl.col("dwell_s").sum().alias("total_dwell_s"),
+            pl.col("dwell_s").mean().alias("avg_dwell_s"),
+        )
+        .sort(["events", by], descending=[True, False])
+    )
 
 
 def peak_hours(events: pl.DataFrame) -> pl.DataFrame:
@@ -154,7 +180,10 @@ def peak_hours(events: pl.DataFrame) -> pl.DataFrame:
 
 def waiting(events: pl.DataFrame, threshold_s: float = WAITING_THRESHOLD_S) -> pl.DataFrame:
     """Events whose dwell exceeds the threshold, per day and hour."""
-    return (with_day(events).filter(pl.col("dwell_s") > threshold_s)
-            .group_by("dt", "hour").agg(pl.len().alias("waiting_events"),
-                                        pl.col("dwell_s").mean().alias("avg_wait_s"))
-            .sort("dt", "hour"))
+    return (
+        with_day(events)
+        .filter(pl.col("dwell_s") > threshold_s)
+        .group_by("dt", "hour")
+        .agg(pl.len().alias("waiting_events"), pl.col("dwell_s").mean().alias("avg_wait_s"))
+        .sort("dt", "hour")
+    )

@@ -60,17 +60,22 @@ def presence_ranges(events: pl.DataFrame, level: str) -> pl.DataFrame:
     # Adjacent minutes may belong to one person's two events: they must not count twice in
     # one minute, and ranges that touch the same minute merge (s <= reach).
     runs = new_runs(frame.with_columns(pl.col("s") - 1), ["key", "person_id"], "s", "e")
-    return frame.with_columns(runs.alias("run")).group_by("key", "person_id", "run").agg(
-        pl.col("s").min(), pl.col("e").max())
+    return (
+        frame.with_columns(runs.alias("run"))
+        .group_by("key", "person_id", "run")
+        .agg(pl.col("s").min(), pl.col("e").max())
+    )
 
 
 def day_start_minute(day: date) -> int:
-    return int((datetime(day.year, day.month, day.day) - datetime(1970, 1, 1))
-               / timedelta(minutes=1))
+    return int(
+        (datetime(day.year, day.month, day.day) - datetime(1970, 1, 1)) / timedelta(minutes=1)
+    )
 
 
-def day_arrays(events: pl.DataFrame, level: str, day: date,
-               ranges: pl.DataFrame | None = None) -> dict[str, np.ndarray]:
+def day_arrays(
+    events: pl.DataFrame, level: str, day: date, ranges: pl.DataFrame | None = None
+) -> dict[str, np.ndarray]:
     """Per key, occupancy for each minute of `day` (length 1440) by a sweep."""
     start = day_start_minute(day)
     ranges = presence_ranges(events, level) if ranges is None else ranges

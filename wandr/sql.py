@@ -28,28 +28,43 @@ def _dataset(lake: Lake, prefix: str) -> ds.Dataset | None:
     base = lake.path(prefix)
     if lake.fs.get_file_info(base).type == pafs.FileType.NotFound:
         return None
-    return ds.dataset(base, filesystem=lake.fs, format="parquet",
-                      partitioning="hive", exclude_invalid_files=False)
+    return ds.dataset(
+        base, filesystem=lake.fs, format="parquet", partitioning="hive", exclude_invalid_files=False
+    )
 
 
-def _register(con: duckdb.DuckDBPyConnection, name: str, dataset: ds.Dataset | None,
-              spec: catalog.GlueTableSpec) -> None:
+def _register(
+    con: duckdb.DuckDBPyConnection,
+    name: str,
+    dataset: ds.Dataset | None,
+    spec: catalog.GlueTableSpec,
+) -> None:
     if dataset is None:
-        cols = ", ".join(f"CAST(NULL AS {_duck_type(c.type)}) AS {c.name}"
-                         for c in (*spec.columns, *spec.partition_keys))
+        cols = ", ".join(
+            f"CAST(NULL AS {_duck_type(c.type)}) AS {c.name}"
+            for c in (*spec.columns, *spec.partition_keys)
+        )
         con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT {cols} WHERE FALSE")
         return
     con.register(f"__{name}", dataset)
     casts = ", ".join(f"CAST({c.name} AS VARCHAR) AS {c.name}" for c in spec.partition_keys)
     parts = ", ".join(c.name for c in spec.partition_keys)
-    con.execute(f"CREATE OR REPLACE VIEW {name} AS SELECT * EXCLUDE ({parts}), {casts} "
-                f"FROM __{name}")
+    con.execute(
+        f"CREATE OR REPLACE VIEW {name} AS SELECT * EXCLUDE ({parts}), {casts} FROM __{name}"
+    )
 
 
 def _duck_type(glue: str) -> str:
-    return {"string": "VARCHAR", "bigint": "BIGINT", "double": "DOUBLE", "int": "INTEGER",
-            "timestamp": "TIMESTAMP", "boolean": "BOOLEAN", "date": "DATE",
-            "array<string>": "VARCHAR[]"}.get(glue, "VARCHAR")
+    return {
+        "string": "VARCHAR",
+        "bigint": "BIGINT",
+        "double": "DOUBLE",
+        "int": "INTEGER",
+        "timestamp": "TIMESTAMP",
+        "boolean": "BOOLEAN",
+        "date": "DATE",
+        "array<string>": "VARCHAR[]",
+    }.get(glue, "VARCHAR")
 
 
 def connect(lake: Lake, memory_limit: str = "1GB") -> duckdb.DuckDBPyConnection:
@@ -71,10 +86,12 @@ def connect_table(lake: Lake, table: str, tenant: str) -> tuple[duckdb.DuckDBPyC
         raise FileNotFoundError(f"no {table} data for tenant {tenant}")
     con = duckdb.connect()
     con.register("__t", dataset)
-    con.execute(f"CREATE VIEW t AS SELECT *, CAST(dt AS VARCHAR) AS dt_text, "
-                f"'{tenant}' AS tenant FROM __t")
-    con.execute("CREATE OR REPLACE VIEW rel AS SELECT * EXCLUDE (dt, dt_text), "
-                "dt_text AS dt FROM t")
+    con.execute(
+        f"CREATE VIEW t AS SELECT *, CAST(dt AS VARCHAR) AS dt_text, '{tenant}' AS tenant FROM __t"
+    )
+    con.execute(
+        "CREATE OR REPLACE VIEW rel AS SELECT * EXCLUDE (dt, dt_text), dt_text AS dt FROM t"
+    )
     return con, "rel"
 
 
