@@ -223,11 +223,11 @@ def commit(lake: Lake, table: str, tenant: str, upload_id: str) -> Commit:
             lake.fs.copy_file(lake.path(source), lake.path(target))
         for old in _upload_files(lake, table, tenant, day, upload_id):
             if old not in keep:
-                lake.fs.delete_file(old)
+                _delete_if_present(lake, old)
     old_days = set(previous["days"]) if previous and previous["table"] == table else set()
     for day in old_days - set(staged_rows):
         for old in _upload_files(lake, table, tenant, day, upload_id):
-            lake.fs.delete_file(old)
+            _delete_if_present(lake, old)
     days = sorted(staged_rows)
     touched = sorted(set(days) | old_days)
     rows = sum(staged_rows.values())
@@ -252,3 +252,10 @@ def read_days(
     if not parts:
         return None
     return pa.concat_tables(parts, promote_options="permissive")
+
+
+def _delete_if_present(lake: Lake, path: str) -> None:
+    """Delete a superseded file; one already gone (a concurrent commit of the same upload,
+    e.g. the object re-uploaded while its first run was committing) is the wanted end state."""
+    with contextlib.suppress(FileNotFoundError):
+        lake.fs.delete_file(path)

@@ -166,7 +166,8 @@ def gate_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
         subprocess.run(["bash", str(REPO_ROOT / "containers/vision/fetch_footage.sh"),
                         str(footage.parent)], check=True, timeout=300)  # fmt: skip
     out = tmp_path_factory.mktemp("footage") / "gate.mp4"
-    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-i", str(footage), "-t", "15",
+    # seconds 30-45: not the clip the vision suite uploads (the API would call it a duplicate)
+    subprocess.run([ffmpeg_exe(), "-v", "error", "-y", "-ss", "30", "-i", str(footage), "-t", "15",
                     "-c:v", "libx264", "-preset", "ultrafast", str(out)],
                    check=True, timeout=120)  # fmt: skip
     return out

@@ -26,9 +26,16 @@ def _upload(
     body: str,
     kind: str = "csv",
     filename: str = "events.csv",
+    through_pipeline: bool = False,
 ) -> dict[str, Any]:
-    bucket = stack.resources.raw_bucket
-    key = f"tenant={tenant}/kind={kind}/upload={upload_id}/{filename}"
+    """Put a raw file where the handlers read it. Only `through_pipeline` uses the raw bucket,
+    whose objects start the real workflow: that would race the in-process handler runs."""
+    if through_pipeline:
+        bucket = stack.resources.raw_bucket
+        key = f"tenant={tenant}/kind={kind}/upload={upload_id}/{filename}"
+    else:
+        bucket = stack.resources.results_bucket
+        key = f"handler-tests/tenant={tenant}/kind={kind}/upload={upload_id}/{filename}"
     aws.client("s3").put_object(Bucket=bucket, Key=key, Body=body.encode())
     return {
         "tenant": tenant,
@@ -175,11 +182,11 @@ def test_a_file_over_the_split_threshold_runs_a_distributed_map_and_equals_one_p
     body = path.read_text()
     body += body.splitlines()[3] + "\n"  # a duplicate event_id in the last chunk
     single, many = f"t{uuid.uuid4().hex[:8]}", f"t{uuid.uuid4().hex[:8]}"
-    _upload(stack, single, "one", body)
+    _upload(stack, single, "one", body, through_pipeline=True)
     stack.wait_idle()
     monkeypatch.setenv("WANDR_SPLIT_THRESHOLD_BYTES", "4000")
     monkeypatch.setenv("WANDR_SPLIT_CHUNK_BYTES", "8000")
-    _upload(stack, many, "many", body)
+    _upload(stack, many, "many", body, through_pipeline=True)
     stack.wait_idle()
     monkeypatch.delenv("WANDR_SPLIT_THRESHOLD_BYTES")
     execution = _execution_for(stack, many)
