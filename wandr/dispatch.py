@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 from typing import Any
 
@@ -27,21 +28,19 @@ def parse_object_created(event: dict[str, Any]) -> dict[str, Any]:
             f"detail-type={event.get('detail-type')!r}"
         )
     detail = event.get("detail") or {}
-    if not (detail.get("object") or {}).get("etag") and not (detail.get("object") or {}).get(
-        "eTag"
-    ):
-        raise NotAnObjectCreatedEvent("Object Created event without an etag")
     try:
+        obj = detail["object"]
+        # AWS sends "etag"; moto 5.2 sends "eTag". Without one, repeats could not be told apart.
+        etag = str(obj.get("etag") or obj.get("eTag") or "").strip('"')
+        if not etag:
+            raise NotAnObjectCreatedEvent("Object Created event without an etag")
         return {
             "bucket": detail["bucket"]["name"],
-            "key": detail["object"]["key"],
-            # AWS sends "etag"; moto 5.2 sends "eTag".
-            "etag": str(detail["object"].get("etag") or detail["object"].get("eTag") or "").strip(
-                '"'
-            ),
-            "size": int(detail["object"].get("size", 0)),
+            "key": obj["key"],
+            "etag": etag,
+            "size": int(obj.get("size", 0)),
         }
-    except (KeyError, TypeError) as exc:
+    except (KeyError, TypeError, AttributeError) as exc:
         raise NotAnObjectCreatedEvent(f"Object Created event without {exc}") from exc
 
 
@@ -65,7 +64,9 @@ def start_workflow(event: dict[str, Any]) -> dict[str, Any]:
     state_machine = state_machine_for(raw.kind)
     try:
         execution_arn = sfn.start_execution(
-            stateMachineArn=state_machine, name=name, input=_json(workflow_input)
+            stateMachineArn=state_machine,
+            name=name,
+            input=json.dumps(workflow_input, separators=(",", ":")),
         )["executionArn"]
     except sfn.exceptions.ExecutionAlreadyExists:
         return {"execution": name, "duplicate": True, **workflow_input}
@@ -83,9 +84,3 @@ def start_workflow(event: dict[str, Any]) -> dict[str, Any]:
         },
     )
     return {"execution": name, "duplicate": False, **workflow_input}
-
-
-def _json(value: dict[str, Any]) -> str:
-    import json
-
-    return json.dumps(value, separators=(",", ":"))
