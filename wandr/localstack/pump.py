@@ -27,7 +27,6 @@ class SqsPump:
         self.batch_size = batch_size
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
-        self._idle = threading.Event()
 
     def start(self) -> None:
         self._thread = threading.Thread(target=self._run, name="sqs-pump", daemon=True)
@@ -57,9 +56,7 @@ class SqsPump:
         )
         messages = response.get("Messages", [])
         if not messages:
-            self._idle.set()
             return 0
-        self._idle.clear()
         event = {"Records": [self._record(m) for m in messages]}
         result = lam.invoke(FunctionName=self.function_name, Payload=json.dumps(event).encode())
         payload = json.loads(result["Payload"].read() or b"null")
