@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import importlib
+import mimetypes
 import sys
 import threading
 from collections.abc import Iterable
@@ -92,8 +93,6 @@ class ChaliceWsgi:
 
 
 def _file_response(path: Path, immutable: bool) -> Response:
-    import mimetypes
-
     mimetype = mimetypes.guess_type(path.name)[0] or "application/octet-stream"
     response = Response(path.read_bytes(), mimetype=mimetype)
     response.headers["Cache-Control"] = (
