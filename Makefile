@@ -10,7 +10,7 @@ export JSII_SILENCE_WARNING_DEPRECATED_NODE_VERSION := 1
 export JSII_SILENCE_WARNING_UNTESTED_NODE_VERSION := 1
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: help setup system python node footage frontend demo test lint test-fast test-stack clean
+.PHONY: help setup system python node footage frontend demo test lint test-fast test-stack screenshots clean
 
 help:
 	@echo "make demo   - install what is missing, start the local stack with demo data, serve"
@@ -73,6 +73,10 @@ test-stack: python frontend
 test: setup lint frontend
 	$(PY) -m pytest -m "not stack" -n 2 -q
 	$(PY) -m pytest -m stack -q
+
+# Refresh the committed screenshots in docs/screenshots/ from a browser-test run.
+screenshots: python frontend
+	WANDR_UPDATE_SCREENSHOTS=1 $(PY) -m pytest -m stack -q tests/e2e
 
 clean:
 	rm -rf .venv cdk.out frontend/dist frontend/node_modules infra/node_modules .wandr

@@ -7,6 +7,7 @@ docs/screenshots/ (committed, small) and to the git-ignored test-artifacts/.
 
 from __future__ import annotations
 
+import os
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -116,10 +117,15 @@ def login(web: Watched, user: dict[str, Any], path: str = "/") -> None:
 
 @pytest.fixture
 def shoot(web: Watched) -> Callable[[str], None]:
-    """Save the current page at desktop and phone width (viewport only, to stay small)."""
+    """Save the current page at desktop and phone width (viewport only, to stay small).
+
+    Every run writes test-artifacts/screenshots/ (git-ignored); the committed copies in
+    docs/screenshots/ are refreshed only with WANDR_UPDATE_SCREENSHOTS=1, so a test run never
+    modifies tracked files.
+    """
+    update_docs = os.environ.get("WANDR_UPDATE_SCREENSHOTS") == "1"
 
     def save(name: str, settle: Callable[[], None] | None = None) -> None:
-        DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
         ARTIFACTS.mkdir(parents=True, exist_ok=True)
         page = web.page
         for label, size in (("desktop", DESKTOP), ("phone", PHONE)):
@@ -132,7 +138,9 @@ def shoot(web: Watched) -> Callable[[str], None]:
             page.wait_for_load_state("networkidle")
             out = ARTIFACTS / f"{name}-{label}.png"
             page.screenshot(path=str(out), animations="disabled", caret="hide")
-            shutil.copyfile(out, DOCS_SHOTS / f"{name}-{label}.png")
+            if update_docs:
+                DOCS_SHOTS.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(out, DOCS_SHOTS / f"{name}-{label}.png")
         page.set_viewport_size(DESKTOP)
 
     return save
