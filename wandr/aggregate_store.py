@@ -29,6 +29,7 @@ from pynamodb.attributes import (
 from pynamodb.exceptions import PutError
 from pynamodb.models import Model
 
+from wandr import aws
 from wandr.aggregates import Cell
 from wandr.resources import Resources
 
@@ -36,7 +37,7 @@ from wandr.resources import Resources
 class CellItem(Model):
     class Meta:
         table_name = os.environ.get("WANDR_AGGREGATES_TABLE", Resources().aggregates_table.name)
-        region = os.environ.get("AWS_REGION", os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
+        region = aws.region()
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)
@@ -83,11 +84,7 @@ def _bind() -> None:
     """Point the models at the configured table; keep their clients while nothing changed
     (creating a botocore client costs ~0.5 s of CPU, more than the query it would serve)."""
     global _bound
-    where = (
-        table_name(),
-        os.environ.get("AWS_ENDPOINT_URL", ""),
-        os.environ.get("AWS_REGION", os.environ.get("AWS_DEFAULT_REGION", "")),
-    )
+    where = (table_name(), aws.endpoint_url() or "", aws.region())
     if where == _bound:
         return
     for model in (CellItem, VersionItem):

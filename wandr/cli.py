@@ -58,12 +58,9 @@ def _state() -> dict[str, Any]:
 
 def _use_stack_environment(state: dict[str, Any]) -> None:
     """Point boto3 (and everything built on it) at the running local stack."""
-    from wandr.localstack.stack import LOCAL_CREDENTIALS
+    from wandr.localstack.stack import point_at
 
-    for key, value in LOCAL_CREDENTIALS.items():
-        os.environ.setdefault(key, value)
-    os.environ["AWS_ENDPOINT_URL"] = state["endpoint_url"]
-    os.environ.update(Resources().lambda_environment())
+    point_at(state["endpoint_url"], Resources())
 
 
 def _client(state: dict[str, Any], user: str | None, password: str | None) -> WandrClient:

@@ -30,7 +30,7 @@ from pynamodb.attributes import NumberAttribute, UnicodeAttribute
 from pynamodb.exceptions import DoesNotExist
 from pynamodb.models import Model
 
-from wandr import mallmap
+from wandr import aws, mallmap
 from wandr.resources import Resources
 
 REPORTS = ("summary", "entry_analysis", "first_store", "edge_traversal")
@@ -43,7 +43,7 @@ def _now() -> str:
 class SpatialItem(Model):
     class Meta:
         table_name = os.environ.get("WANDR_SPATIAL_TABLE", Resources().spatial_table.name)
-        region = os.environ.get("AWS_REGION", os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
+        region = aws.region()
 
     pk = UnicodeAttribute(hash_key=True)
     sk = UnicodeAttribute(range_key=True)

@@ -19,6 +19,7 @@ from pynamodb.exceptions import DoesNotExist
 from pynamodb.indexes import AllProjection, GlobalSecondaryIndex
 from pynamodb.models import Model
 
+from wandr import aws
 from wandr.resources import Resources
 
 STATUSES = ("awaiting_upload", "processing", "succeeded", "failed")
@@ -43,7 +44,7 @@ class UploadsByCreated(GlobalSecondaryIndex["Upload"]):
 class Upload(Model):
     class Meta:
         table_name = os.environ.get("WANDR_UPLOADS_TABLE", Resources().uploads_table.name)
-        region = os.environ.get("AWS_REGION", os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
+        region = aws.region()
 
     tenant = UnicodeAttribute(hash_key=True)
     upload_id = UnicodeAttribute(range_key=True)

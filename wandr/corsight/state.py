@@ -24,6 +24,7 @@ from pynamodb.expressions.condition import Condition
 from pynamodb.expressions.update import Action
 from pynamodb.models import Model
 
+from wandr import aws
 from wandr.resources import Resources
 
 SOURCE = "corsight"
@@ -37,7 +38,7 @@ class ConcurrentPullError(Exception):
 class PullState(Model):
     class Meta:
         table_name = os.environ.get("WANDR_PULL_STATE_TABLE", Resources().pull_state_table.name)
-        region = os.environ.get("AWS_REGION", os.environ.get("AWS_DEFAULT_REGION", "us-east-1"))
+        region = aws.region()
 
     tenant = UnicodeAttribute(hash_key=True)
     source = UnicodeAttribute(range_key=True)

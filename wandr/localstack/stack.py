@@ -45,6 +45,16 @@ LOCAL_SETTINGS = {
 }
 
 
+def point_at(endpoint_url: str, resources: Resources) -> None:
+    """Point boto3 (and everything built on it) in this process at a local stack's moto.
+
+    The credentials are moto's dummy ones, so no real AWS credentials are ever sent to it.
+    """
+    os.environ.update(LOCAL_CREDENTIALS)
+    os.environ["AWS_ENDPOINT_URL"] = endpoint_url
+    os.environ.update(resources.lambda_environment())
+
+
 def free_port() -> int:
     with socket.socket() as sock:
         sock.bind(("127.0.0.1", 0))
@@ -72,11 +82,9 @@ class LocalStack:
     def start(self) -> LocalStack:
         self.moto_port = self.moto_port or free_port()
         self.endpoint_url = f"http://127.0.0.1:{self.moto_port}"
-        os.environ.update(LOCAL_CREDENTIALS)
+        point_at(self.endpoint_url, self.resources)
         os.environ.update(LOCAL_SETTINGS)
         os.environ["MOTO_PORT"] = str(self.moto_port)  # where moto's Step Functions call Lambda
-        os.environ["AWS_ENDPOINT_URL"] = self.endpoint_url
-        os.environ.update(self.resources.lambda_environment())
         logging.getLogger("werkzeug").setLevel(logging.WARNING)
         lambda_adapter.install()
         sagemaker_runner.install()
