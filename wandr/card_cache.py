@@ -11,6 +11,11 @@ API benefits the same way as the local stack.
 
 Loads are guarded by a per-tenant lock (concurrent first requests load once), and at most
 `MAX_TENANTS` tenants are kept (least recently used goes first).
+
+Concurrent requests of one tenant share their version reads (`version`): a request waits
+for a GetItem that *started after it arrived* and takes that read's token, so every answer
+is as fresh as a GetItem of its own would be, while 25 requests in flight cost one or two
+GetItems instead of 25 (`FreshRead`). Nothing is trusted for a period of time: there is no TTL.
 """
 
 from __future__ import annotations
@@ -128,10 +133,69 @@ _tenants: OrderedDict[tuple[str, str], Snapshot] = OrderedDict()
 _loading: dict[tuple[str, str], threading.Lock] = {}
 
 
-def snapshot(tenant: str) -> Snapshot:
-    """The tenant's cells at its current version: one GetItem, plus a load when it changed."""
+class FreshRead:
+    """Shares one read among concurrent callers without ever handing out an older result.
+
+    Reads run one at a time, numbered. A caller needs the read numbered one past the last
+    started when it asked (that read starts after it asked, so it sees every write that
+    finished before); it waits for that read or, when none is running, runs it for itself
+    and for every caller that arrived meanwhile. A failed read fails the callers that
+    needed it, as their own read would have.
+    """
+
+    def __init__(self, read: Callable[[], str]) -> None:
+        self._read = read
+        self._cond = threading.Condition()
+        self._started = 0  # number of the last read started
+        self._done = 0  # number of the last read finished
+        self._running = False
+        self._result: str | Exception = ""
+
+    def __call__(self) -> str:
+        with self._cond:
+            need = self._started + 1
+            while self._done < need and self._running:
+                self._cond.wait()
+            if self._done >= need:
+                return self._value()
+            self._running = True
+            self._started = number = need
+        result: str | Exception
+        try:
+            result = self._read()
+        except Exception as exc:  # handed to every caller that waited for this read
+            result = exc
+        with self._cond:
+            self._running = False
+            self._done = number
+            self._result = result
+            self._cond.notify_all()
+            return self._value()
+
+    def _value(self) -> str:
+        if isinstance(self._result, Exception):
+            raise self._result
+        return self._result
+
+
+_versions: dict[tuple[str, str], FreshRead] = {}
+
+
+def version(tenant: str) -> str:
+    """The tenant's aggregates version token, read after this call began (see FreshRead)."""
     key = (aggregate_store.table_name(), tenant)
-    token = aggregate_store.version(tenant)
+    with _lock:
+        read = _versions.get(key)
+        if read is None:
+            read = _versions[key] = FreshRead(lambda: aggregate_store.version(tenant))
+    return read()
+
+
+def snapshot(tenant: str) -> Snapshot:
+    """The tenant's cells at its current version: one (shared) GetItem, plus a load when it
+    changed."""
+    key = (aggregate_store.table_name(), tenant)
+    token = version(tenant)
     with _lock:
         snap = _tenants.get(key)
         if snap is not None and snap.token == token:
