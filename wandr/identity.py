@@ -20,6 +20,8 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from typing import Any
 
@@ -129,12 +131,22 @@ def _find_pool(pool_name: str) -> tuple[str, str]:
 
 
 class TokenVerifier:
-    """Verifies Cognito ID tokens; the JWKS is fetched once and cached by PyJWKClient."""
+    """Verifies Cognito ID tokens; the JWKS is fetched once and cached by PyJWKClient.
 
-    def __init__(self, config: IdentityConfig, leeway_s: int = 30) -> None:
+    A token that passed every check is remembered, by its exact text, until its `exp`, so a
+    dashboard's next requests with the same token skip the RS256 check (the claims cannot
+    change without changing the text, and the cache holds them no longer than `exp`, without
+    leeway). Only successes are kept: a token refused once is checked again in full every
+    time, and so is any token that differs by one character from a remembered one.
+    """
+
+    def __init__(self, config: IdentityConfig, leeway_s: int = 30, remember: int = 1024) -> None:
         self.config = config
         self.leeway_s = leeway_s
         self._jwks = PyJWKClient(config.jwks_url, cache_keys=True, lifespan=3600, timeout=5)
+        self._remember = remember
+        self._verified: OrderedDict[str, dict[str, Any]] = OrderedDict()
+        self._verified_lock = threading.Lock()
 
     def verify(self, token: str) -> Principal:
         claims = self.claims(token)
@@ -149,6 +161,22 @@ class TokenVerifier:
 
     def claims(self, token: str) -> dict[str, Any]:
         """The verified claims of an ID token, or AuthError saying what was wrong."""
+        with self._verified_lock:
+            known = self._verified.get(token)
+            if known is not None:
+                if time.time() < known["exp"]:
+                    self._verified.move_to_end(token)
+                    return dict(known)
+                del self._verified[token]  # expired: checked in full (and refused) below
+        claims = self._check(token)
+        if isinstance(claims.get("exp"), int | float) and time.time() < claims["exp"]:
+            with self._verified_lock:
+                self._verified[token] = claims
+                while len(self._verified) > self._remember:
+                    self._verified.popitem(last=False)
+        return claims
+
+    def _check(self, token: str) -> dict[str, Any]:
         try:
             header = jwt.get_unverified_header(token)
         except jwt.PyJWTError as exc:
