@@ -4,15 +4,26 @@ Each endpoint names the one query function it answers from and the options it pa
 tenant is always the token's. The API's filter model (the names the dashboard uses in its
 URLs) is converted field by field to the query library's `Filters`, so no filter is ever
 silently dropped on the way.
+
+The answers of the endpoints that read only the tenant's aggregates (`Endpoint.aggregates`:
+the DynamoDB cells and the Parquet aggregate tables, all rewritten before the aggregate step
+replaces the tenant's version token) are kept serialised, keyed by (table, tenant, version
+token, endpoint, normalised query). Every request still reads the token (`card_cache.version`,
+shared among concurrent requests but never older than the request), so an upload's new
+token misses the cache at once; another tenant's key never matches, as the tenant is the
+token's. `detail` reads the raw events in the lake, which the token does not cover, so it is
+never cached.
 """
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from wandr import queries
+from wandr import aggregate_store, card_cache, queries
 from wandr.api import csv_export, uploads
 from wandr.api.errors import BadRequest
 from wandr.api.filters import (
@@ -23,10 +34,12 @@ from wandr.api.filters import (
     OccupancyQuery,
     RankingQuery,
 )
+from wandr.api.routing import JsonText, to_json
 from wandr.resources import current, env_name
 
 MAX_HISTOGRAM_BINS = 200
 MAX_DWELL_S = 12 * 3600  # longer events are rejected at validation
+MAX_CACHED_ANSWERS = 512
 
 
 @dataclass(frozen=True)
@@ -36,6 +49,7 @@ class Endpoint:
     query: type[Filters]
     call: Callable[[str, queries.Filters, Any], Any]
     summary: str
+    aggregates: bool = True  # answers only from the tenant's versioned aggregates
 
 
 def _histogram(tenant: str, f: queries.Filters, q: HistogramQuery) -> Any:
@@ -61,6 +75,7 @@ ENDPOINTS: dict[str, Endpoint] = {
             t, f, cursor=q.cursor, limit=q.limit, sort=q.sort, descending=q.order == "desc"
         ),
         "Detail rows with filters, sort and cursor pagination",
+        aggregates=False,
     ),
     "dwell-histogram": Endpoint(HistogramQuery, _histogram, "Dwell time distribution"),
     "occupancy": Endpoint(
@@ -117,9 +132,57 @@ def to_query_filters(filters: Filters) -> queries.Filters:
     )
 
 
+class Answers:
+    """Serialised answers by key, the least recently used dropped beyond `size`."""
+
+    def __init__(self, size: int = MAX_CACHED_ANSWERS) -> None:
+        self.size = size
+        self._items: OrderedDict[tuple[str, ...], JsonText] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[str, ...]) -> JsonText | None:
+        with self._lock:
+            answer = self._items.get(key)
+            if answer is not None:
+                self._items.move_to_end(key)
+            return answer
+
+    def put(self, key: tuple[str, ...], answer: JsonText) -> None:
+        with self._lock:
+            self._items[key] = answer
+            self._items.move_to_end(key)
+            while len(self._items) > self.size:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+answers = Answers()
+
+
 def run(path: str, tenant: str, query: Filters) -> Any:
+    endpoint = ENDPOINTS[path]
+    if not endpoint.aggregates:
+        return _call(endpoint, tenant, query)
+    key = (
+        aggregate_store.table_name(),
+        tenant,
+        card_cache.version(tenant),  # read after this request arrived
+        path,
+        query.model_dump_json(),
+    )
+    answer = answers.get(key)
+    if answer is None:
+        answer = to_json(_call(endpoint, tenant, query))
+        answers.put(key, answer)
+    return answer
+
+
+def _call(endpoint: Endpoint, tenant: str, query: Filters) -> Any:
     try:
-        return ENDPOINTS[path].call(tenant, to_query_filters(query), query)
+        return endpoint.call(tenant, to_query_filters(query), query)
     except ValueError as exc:  # the query library's word for a bad option (sort, cursor...)
         raise BadRequest(str(exc)) from exc
 

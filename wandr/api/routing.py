@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from chalice import Chalice, CORSConfig, Response
-from chalice.app import Request
+from chalice.app import Request, handle_extra_types
 from pydantic import BaseModel, ValidationError
 
 from wandr import identity
@@ -68,6 +68,15 @@ class Operation:
 
 
 Handler = Callable[..., Any]
+
+
+class JsonText(str):
+    """A response body already serialised as JSON (a cached answer), sent as it is."""
+
+
+def to_json(result: Any) -> JsonText:
+    """`result` serialised exactly as Chalice serialises a view's return value."""
+    return JsonText(json.dumps(result, separators=(",", ":"), default=handle_extra_types))
 
 
 class Api:
@@ -212,6 +221,8 @@ def _summary(errors: list[dict[str, Any]]) -> str:
 def _to_response(result: Any, status: int) -> Response:
     if isinstance(result, Response):
         return result
+    if isinstance(result, JsonText):
+        result = str(result)  # a str body is sent as it is
     if isinstance(result, BaseModel):
         result = result.model_dump(mode="json")
     elif isinstance(result, list):

@@ -10,6 +10,7 @@ from __future__ import annotations
 import pytest
 
 from wandr import card_cache, queries
+from wandr.api import analytics
 from wandr.lake import partition
 
 DAY = "2025-04-20"
@@ -63,6 +64,7 @@ def test_the_cards_answer_without_the_raw_events(clients):
     lake.delete_dir(partition("events", "demo", DAY))
     assert not lake.exists(partition("events", "demo", DAY))
     card_cache.clear()  # cold: the next request reloads from the aggregates
+    analytics.answers.clear()
     assert summary(viewer) == before
     for route in CARDS:
         assert viewer.call("GET", f"/analytics/{route}", params={"start": DAY, "end": DAY})
