@@ -5,19 +5,33 @@ chalice's own `LocalGateway` (the class `chalice local` uses, which runs the app
 authorizers and CORS handling exactly as declared), everything else is the static
 dashboard from frontend/dist with the single-page-app fallback to index.html, as
 CloudFront is configured to do.
+
+Two ways to serve it: `HttpServer`, a threaded werkzeug server in the stack's own process
+(the default: tests may reach into the API's process state), and `WorkerServer`, granian
+(a Rust HTTP server) running the same WSGI app in worker processes of their own, so the API
+does not share one interpreter lock with moto, the workflows and the callers. The workers
+inherit the stack's environment (`point_at()`: endpoint URL, table and bucket names, the
+Cognito pool), which is everything the API Lambda gets from CDK in the cloud.
 """
 
 from __future__ import annotations
 
 import base64
+import contextlib
+import ctypes
 import importlib
 import mimetypes
+import os
+import signal
+import subprocess
 import sys
 import threading
+import time
 from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+import requests
 from chalice.config import Config
 from chalice.local import LocalGateway, LocalGatewayException
 from werkzeug.serving import BaseWSGIServer, make_server
@@ -119,3 +133,75 @@ class HttpServer:
     def stop(self) -> None:
         self._server.shutdown()
         self._thread.join(timeout=10)
+
+
+def create_app() -> ChaliceWsgi:
+    """What each granian worker serves (its `--factory` target)."""
+    return ChaliceWsgi(load_chalice_app())
+
+
+def _die_with_parent() -> None:
+    """In the child before exec: SIGTERM it when the stack's process dies (Linux)."""
+    with contextlib.suppress(OSError, AttributeError):
+        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+class WorkerServer:
+    """The WSGI app served by granian: `workers` processes of `threads` threads each."""
+
+    def __init__(self, port: int, workers: int = 2, threads: int = 8, host: str = "127.0.0.1"):
+        self.host, self.port, self.workers, self.threads = host, port, workers, threads
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def url(self) -> str:
+        return f"http://{self.host}:{self.port}"
+
+    def command(self) -> list[str]:
+        return [
+            sys.executable,
+            "-m",
+            "granian",
+            "--interface",
+            "wsgi",
+            "--factory",
+            "--host",
+            self.host,
+            "--port",
+            str(self.port),
+            "--workers",
+            str(self.workers),
+            "--blocking-threads",
+            str(self.threads),
+            "--no-ws",
+            "--log-level",
+            "warning",
+            "--working-dir",
+            str(REPO_ROOT),
+            "wandr.localstack.http:create_app",
+        ]
+
+    def start(self, timeout: float = 60.0) -> None:
+        self._process = subprocess.Popen(
+            self.command(), env=dict(os.environ), preexec_fn=_die_with_parent
+        )
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            if self._process.poll() is not None:
+                raise RuntimeError(f"granian exited with {self._process.returncode}")
+            with contextlib.suppress(requests.RequestException):
+                if requests.get(f"{self.url}{API_PREFIX}/openapi.json", timeout=2).ok:
+                    return
+            time.sleep(0.2)
+        self.stop()
+        raise TimeoutError(f"granian did not answer on {self.url} within {timeout:.0f} s")
+
+    def stop(self) -> None:
+        if self._process is None or self._process.poll() is not None:
+            return
+        self._process.terminate()
+        try:
+            self._process.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            self._process.kill()
+            self._process.wait(timeout=5)

@@ -24,7 +24,7 @@ from moto.server import ThreadedMotoServer
 
 from wandr import aws
 from wandr.localstack import bootstrap, lambda_adapter, sagemaker_runner
-from wandr.localstack.http import ChaliceWsgi, HttpServer, load_chalice_app
+from wandr.localstack.http import ChaliceWsgi, HttpServer, WorkerServer, load_chalice_app
 from wandr.localstack.pump import SqsPump
 from wandr.resources import REPO_ROOT, Resources
 
@@ -70,6 +70,9 @@ class LocalStack:
     resources: Resources = field(default_factory=Resources)
     state_file: Path | None = STATE_FILE
     with_api: bool = True  # False: AWS services only (no Cognito users, no HTTP server)
+    # 0: the API on werkzeug threads in this process (tests may reach into its state);
+    # N: granian with N worker processes of their own (the API latency benchmark, `wandr up`)
+    api_workers: int = field(default_factory=lambda: int(os.environ.get("WANDR_API_WORKERS", "0")))
     endpoint_url: str = ""
     api_url: str = ""
     dashboard_url: str = ""
@@ -77,7 +80,7 @@ class LocalStack:
     queues: dict[str, str] = field(default_factory=dict)
     _moto: ThreadedMotoServer | None = None
     _pump: SqsPump | None = None
-    _http: HttpServer | None = None
+    _http: HttpServer | WorkerServer | None = None
 
     def start(self) -> LocalStack:
         self.moto_port = self.moto_port or free_port()
@@ -103,7 +106,10 @@ class LocalStack:
         )
         self._pump.start()
         if self.with_api:
-            self._http = HttpServer(ChaliceWsgi(load_chalice_app()), port=self.http_port)
+            if self.api_workers:
+                self._http = WorkerServer(self.http_port or free_port(), workers=self.api_workers)
+            else:
+                self._http = HttpServer(ChaliceWsgi(load_chalice_app()), port=self.http_port)
             self._http.start()
             self.dashboard_url = self._http.url + "/"
             self.api_url = self._http.url + "/api"
