@@ -29,6 +29,7 @@ import duckdb
 import numpy as np
 import polars as pl
 import pyarrow as pa
+import pyarrow.compute as pc
 import pyarrow.dataset as ds
 from pyarrow import fs as pafs
 
@@ -210,8 +211,8 @@ def compute(
     waiting_threshold_s: float = dwell.WAITING_THRESHOLD_S,
 ) -> DayAggregates:
     """All aggregates of `days`; `events_window` (a polars frame, Arrow table or local Parquet
-    paths) also holds the day before each of them. The heavy lifting is SQL in DuckDB, a few
-    days per pass (`batch_days`) so memory stays bounded whatever the number of days."""
+    paths) also holds the day before each of them. Days are aggregated `batch_days()` at a
+    time so memory stays bounded whatever the number of days."""
     days = sorted(set(days))
     tables: dict[str, list[pl.DataFrame]] = {}
     cells: list[Cell] = []
@@ -222,11 +223,7 @@ def compute(
             ins = insights.filter(
                 pl.col("utc_time_recorded").dt.date().cast(pl.String).is_in(batch)
             )
-        con = _connect()
-        try:
-            part = _compute(con, events_window, ins, batch, rule, waiting_threshold_s)
-        finally:
-            con.close()
+        part = _compute(_read_events(events_window, batch), ins, batch, rule, waiting_threshold_s)
         cells += part.cells
         for name, frame in part.tables.items():
             if frame.height:
@@ -236,42 +233,26 @@ def compute(
 
 
 def _compute(
-    con: Any,
-    events_window: Any,
+    events: _Events,
     insights: pl.DataFrame,
     days: list[str],
     rule: dwell.VisitRule,
     waiting_threshold_s: float,
 ) -> DayAggregates:
-    _register(con, events_window)
-    # Materialised once per pass (a few days): every query below then scans memory, not
-    # Parquet, and the day/hour/keys are computed once per row.
-    window = ", ".join(f"DATE '{d}'" for d in window_days(days)) or "NULL"
-    con.execute(f"""CREATE TEMP TABLE win AS SELECT person_id, camera_id, camera_description,
-        camera_group_id, camera_group_name, gender_outcome, age_group_outcome,
-        CAST(utc_time_started AS TIMESTAMP) AS s, CAST(utc_time_ended AS TIMESTAMP) AS e,
-        dwell_s FROM win_src WHERE CAST(utc_time_started AS DATE) IN ({window})""")
-    dates = ", ".join(f"DATE '{d}'" for d in days) or "NULL"
-    con.execute(f"""CREATE TEMP TABLE ev AS SELECT * EXCLUDE (d), CAST(d AS VARCHAR) AS dt
-        FROM (SELECT *, CAST(s AS DATE) AS d, CAST(hour(s) AS INTEGER) AS hour,
-            coalesce(camera_id, 'unknown') AS ckey, coalesce(camera_group_id, 'unknown') AS gkey
-            FROM win) WHERE d IN ({dates})""")
     thr = float(waiting_threshold_s)
-    tables: dict[str, pl.DataFrame] = {}
-    tables["agg_camera_hour"] = con.execute(f"""SELECT dt, camera_id, camera_group_id,
-        camera_group_name, hour, count(*) AS events, count(DISTINCT person_id) AS visitors,
-        sum(dwell_s) AS dwell_sum_s, max(dwell_s) AS dwell_max_s,
-        count(*) FILTER (WHERE dwell_s > {thr}) AS waiting_events
-        FROM ev GROUP BY ALL ORDER BY dt, camera_id, hour""").pl()
-    tables["agg_dwell_dist"] = con.execute("""SELECT dt, camera_id,
-        CAST(floor(dwell_s) AS BIGINT) AS dwell_whole_s, count(*) AS events
-        FROM ev GROUP BY ALL ORDER BY dt, camera_id, dwell_whole_s""").pl()
-    tables["agg_demographics"] = con.execute(f"""SELECT dt, camera_id,
-        coalesce(gender_outcome, '{NOT_DETERMINED}') AS gender,
-        coalesce(age_group_outcome, '{NOT_DETERMINED}') AS age_group,
-        count(*) AS events, count(DISTINCT person_id) AS visitors
-        FROM ev GROUP BY ALL ORDER BY dt, camera_id, gender, age_group""").pl()
-    tables["agg_person_day"] = _person_days(con, rule)
+    fine = _fine_groups(events, thr)
+    tables: dict[str, pl.DataFrame] = {
+        "agg_camera_hour": _camera_hour(events, fine),
+        "agg_dwell_dist": pl.DataFrame(),
+        "agg_demographics": _demographics(events, fine),
+        "agg_person_day": _person_days(events, rule),
+    }
+    dist = _dwell_counts(events)
+    tables["agg_dwell_dist"] = (
+        dist.group_by("dt", "camera_id", "dwell_whole_s")
+        .agg(pl.col("events").sum())
+        .sort("dt", "camera_id", "dwell_whole_s", nulls_last=True)
+    )
     ins = (
         insights.with_columns(pl.col("utc_time_recorded").cast(pl.Datetime("ms")))
         if insights.height
@@ -282,126 +263,647 @@ def _compute(
         if ins.height
         else pl.DataFrame()
     )
-    occ_keys, occ = _occupancy(con, days)
+    levels = _levels(events)
+    occ_keys, occ = _occupancy(events, levels)
     tables["agg_occupancy_minute"] = _occupancy_long(occ_keys, occ)
-    merges: list[pl.DataFrame] = []
-    if ins.height:
-        camera_group = dict(
-            con.execute(
-                "SELECT camera_id, min(camera_group_id) FROM ev WHERE camera_id IS NOT NULL "
-                "GROUP BY 1"
-            ).fetchall()
-        )
-        for day in days:
-            arrays: dict[str, dict[str, np.ndarray]] = {lvl: {} for lvl in LEVELS}
-            for i, (d, level, key) in enumerate(occ_keys):
-                if d == day:
-                    arrays[level][key] = occ[i]
-            merges.append(
-                crowd.merge(ins, _day(day), camera_group, arrays).with_columns(
-                    pl.lit(day).alias("dt")
-                )
-            )
-    tables["agg_insight_merge"] = pl.concat(merges) if merges else pl.DataFrame()
-    cells = _cells(con, tables["agg_crowd_hour"], occ_keys, occ, thr)
+    tables["agg_insight_merge"] = _insight_merge(ins, days, fine, occ_keys, occ)
+    cells = _cells(events, fine, dist, levels, tables["agg_crowd_hour"], occ_keys, occ)
     return DayAggregates(tables, cells, days)
 
 
-def _mode(column: str) -> str:
-    """Most frequent non-null value; ties go to the smallest (histogram keys are sorted)."""
-    h = f"histogram({column})"
-    return f"map_keys({h})[list_position(map_values({h}), list_max(map_values({h})))]"
+# --- Events as integer codes -------------------------------------------------------------
+# Every aggregate is a group-by over a handful of small string columns plus the person. The
+# strings are encoded once per pass into integer codes whose order is the strings' order
+# (null last), so group keys pack into one int64, a group-by is a bincount or one sort, and
+# "smallest value" / "sorted list" fall out of the code order.
+
+_STRING_COLUMNS = tuple(EVENT_COLUMNS_NEEDED[1:7])  # camera_id .. age_group_outcome
+US_PER_MINUTE = 60_000_000
+US_PER_DAY = 86_400_000_000
+MS_PER_DAY = 86_400_000
 
 
-def _person_days(con: Any, rule: dwell.VisitRule) -> pl.DataFrame:
-    """Per person and day (definitions in wandr.dwell.person_days), in one SQL pass."""
-    gap_ms = int(rule.gap_s * 1000)
-    frame = con.execute(f"""
-        WITH w AS (
-            SELECT person_id, dt, s, e, dwell_s, camera_id, camera_group_id, gender_outcome,
-                age_group_outcome,
-                max(epoch_ms(e)) OVER (PARTITION BY person_id, dt ORDER BY s
-                    ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING) AS reach
-            FROM ev)
-        SELECT person_id, dt, count(*) AS events, sum(dwell_s) AS dwell_s,
-            CAST(min(s) AS TIMESTAMP_MS) AS first_seen,
-            CAST(max(e) AS TIMESTAMP_MS) AS last_seen,
-            coalesce(list_sort(list(DISTINCT camera_id)
-                FILTER (WHERE camera_id IS NOT NULL)), []) AS cameras,
-            coalesce(list_sort(list(DISTINCT camera_group_id)
-                FILTER (WHERE camera_group_id IS NOT NULL)), []) AS groups,
-            {_mode("gender_outcome")} AS gender,
-            {_mode("age_group_outcome")} AS age_group,
-            CAST(count(*) FILTER (WHERE reach IS NULL OR epoch_ms(s) - {gap_ms} > reach)
-                AS INTEGER) AS visits
-        FROM w GROUP BY person_id, dt""").pl()
-    return frame if frame.height else pl.DataFrame()
+@dataclass
+class _Codes:
+    """A string column as codes into `names` (sorted, then None for null)."""
+
+    codes: np.ndarray
+    names: list[str | None]
+
+    @property
+    def size(self) -> int:
+        return len(self.names)
+
+    def decode(self, codes: np.ndarray) -> pl.Series:
+        return pl.Series(self.names, dtype=pl.String).gather(codes)
 
 
-def _occupancy(con: Any, days: list[str]) -> tuple[list[tuple[str, str, str]], np.ndarray]:
-    """Per (day, level, key): distinct people present in each of the day's 1440 minutes.
+@dataclass
+class _Events:
+    """One pass: the events starting on the batch days and the day before each.
 
-    Per camera, group and site, each person's events form islands of minutes (an event
-    continues an island while it starts no later than one minute after the furthest end so
-    far). Each island adds +1 at its first minute and -1 after its last; a running sum over
-    the minutes gives the occupancy - one sort, never a per-minute expansion of the events.
+    `day` is the start's epoch day; `bday` its index in `days` (-1 for a previous day,
+    which only occupancy reads); `batch` marks the rows of `days`. Validated events always
+    have a person, start, end and dwell.
     """
-    if not days:
-        return [], np.zeros((0, occupancy.MINUTES_PER_DAY), np.int64)
-    day0 = [(_day(d) - date(1970, 1, 1)).days * occupancy.MINUTES_PER_DAY for d in days]
-    last = max(day0) + occupancy.MINUTES_PER_DAY
-    points = con.execute(f"""
-        WITH r AS (
-            SELECT 'camera' AS level, coalesce(camera_id, 'unknown') AS key, person_id,
-                epoch_ms(s) // 60000 AS sm, epoch_ms(e) // 60000 AS em FROM win
-            UNION ALL SELECT 'group', coalesce(camera_group_id, 'unknown'), person_id,
-                epoch_ms(s) // 60000, epoch_ms(e) // 60000 FROM win
-            UNION ALL SELECT 'site', '{occupancy.SITE}', person_id,
-                epoch_ms(s) // 60000, epoch_ms(e) // 60000 FROM win),
-        w AS (
-            SELECT level, key, sm, max(em) OVER before AS prev_reach,
-                max(em) OVER upto AS reach, lead(sm) OVER person AS next_s
-            FROM r
-            WINDOW person AS (PARTITION BY level, key, person_id ORDER BY sm),
-                before AS (person ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING),
-                upto AS (person ROWS BETWEEN UNBOUNDED PRECEDING AND CURRENT ROW)),
-        p AS (
-            SELECT level, key, sm AS m, 1 AS x FROM w
-                WHERE prev_reach IS NULL OR sm - 1 > prev_reach
-            UNION ALL SELECT level, key, prev_reach + 1, -1 FROM w
-                WHERE prev_reach IS NOT NULL AND sm - 1 > prev_reach
-            UNION ALL SELECT level, key, reach + 1, -1 FROM w WHERE next_s IS NULL)
-        SELECT level, key, m, CAST(sum(x) AS BIGINT) AS x FROM p WHERE m < {last}
-        GROUP BY ALL ORDER BY level, key, m""").pl()
+
+    days: list[str]
+    person: np.ndarray
+    person_names: pa.Array
+    start_us: np.ndarray
+    end_us: np.ndarray
+    dwell: np.ndarray
+    day: np.ndarray
+    bday: np.ndarray
+    batch: np.ndarray
+    strings: dict[str, _Codes]
+    keys: dict[str, _Codes]  # camera / group keys of the cells: null coalesced to 'unknown'
+
+
+def _read_events(events_window: Any, days: list[str]) -> _Events:
+    """The pass's events: Parquet paths read with the small string columns as dictionaries
+    (no per-row strings), or a polars frame / Arrow table as given."""
+    if isinstance(events_window, list):
+        if events_window:
+            fmt = ds.ParquetFileFormat(
+                read_options=ds.ParquetReadOptions(dictionary_columns=list(_STRING_COLUMNS))
+            )
+            table = ds.dataset(events_window, format=fmt).to_table(columns=EVENT_COLUMNS_NEEDED)
+        else:
+            table = _empty(EVENT_COLUMNS_NEEDED, "events")
+    elif isinstance(events_window, pl.DataFrame):
+        table = events_window.select(EVENT_COLUMNS_NEEDED).to_arrow()
+    else:
+        table = events_window.select(EVENT_COLUMNS_NEEDED)
+    return _encode(table, days)
+
+
+def _timestamps_us(column: pa.ChunkedArray) -> np.ndarray:
+    return np.asarray(column.cast(pa.timestamp("us")).cast(pa.int64()).to_numpy())
+
+
+def _dictionary(column: pa.ChunkedArray) -> tuple[np.ndarray, list[str | None]]:
+    """(codes, values) of a string column, null as code len(values)."""
+    if not pa.types.is_dictionary(column.type):
+        column = pc.dictionary_encode(column)
+    column = pa.chunked_array(column.chunks, column.type).unify_dictionaries()
+    values: list[str | None] = column.chunk(0).dictionary.to_pylist() if column.num_chunks else []
+    indices = pa.chunked_array([c.indices for c in column.chunks], pa.int32())
+    codes = pc.fill_null(indices, len(values)).to_numpy() if len(indices) else np.zeros(0)
+    return np.asarray(codes, np.int32), values
+
+
+def _sorted_codes(codes: np.ndarray, values: list[str | None], default: str | None) -> _Codes:
+    """Codes in string order, null last; with `default`, null and `default` are one value."""
+    values = [*values, None]
+    if default is not None:
+        values = [default if v is None else v for v in values]
+    names: list[str | None] = [*sorted({v for v in values if v is not None})]
+    if default is None:
+        names.append(None)
+    position: dict[str | None, int] = {v: i for i, v in enumerate(names)}
+    lut = np.array([position[v] for v in values], np.int32)
+    return _Codes(lut[codes], names)
+
+
+def _encode(table: pa.Table, days: list[str]) -> _Events:
+    start = _timestamps_us(table.column("utc_time_started"))
+    day = start // US_PER_DAY
+    epoch_days = [(_day(d) - date(1970, 1, 1)).days for d in days]
+    window = [(_day(d) - date(1970, 1, 1)).days for d in window_days(days)]
+    keep = np.isin(day, window)
+    table = table.filter(pa.array(keep)) if not keep.all() else table
+    start, day = start[keep], day[keep]
+    bday = np.full(len(day), -1, np.int64)
+    for i, d in enumerate(epoch_days):
+        bday[day == d] = i
+    person, person_names = _dictionary(table.column("person_id"))
+    strings = {}
+    for name in _STRING_COLUMNS:
+        codes, values = _dictionary(table.column(name))
+        strings[name] = _sorted_codes(codes, values, None)
+    keys = {}
+    for level, name in (("camera", "camera_id"), ("group", "camera_group_id")):
+        codes, values = _dictionary(table.column(name))
+        keys[level] = _sorted_codes(codes, values, "unknown")
+    return _Events(
+        days=days,
+        person=person,
+        person_names=pa.array(person_names, pa.string()),
+        start_us=start,
+        end_us=_timestamps_us(table.column("utc_time_ended")),
+        dwell=np.asarray(table.column("dwell_s").to_numpy(), np.float64),
+        day=day,
+        bday=bday,
+        batch=bday >= 0,
+        strings=strings,
+        keys=keys,
+    )
+
+
+def _pack(parts: list[tuple[np.ndarray, int]]) -> np.ndarray:
+    """One int64 per row from (codes, number of codes) parts, the first part most significant."""
+    total = 1
+    packed = np.zeros(len(parts[0][0]), np.int64)
+    for codes, size in parts:
+        total *= max(size, 1)
+        if total >= 2**62:
+            raise ValueError("group keys too many to pack into one int64")
+        packed = packed * max(size, 1) + codes
+    return packed
+
+
+def _unpack(packed: np.ndarray, sizes: list[int]) -> list[np.ndarray]:
+    """The parts of `_pack`, in the same order."""
+    out = []
+    for size in reversed(sizes):
+        packed, part = np.divmod(packed, max(size, 1))
+        out.append(part)
+    return out[::-1]
+
+
+# Packed keys below this use a lookup table (one bincount), above it one sort.
+DENSE_GROUP_LIMIT = 1 << 22
+
+
+def _group_ids(packed: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """(group id of each row, the packed key of each group ascending)."""
+    if len(packed) == 0:
+        return np.zeros(0, np.int64), np.zeros(0, np.int64)
+    if int(packed.max()) < DENSE_GROUP_LIMIT:
+        present = np.bincount(packed) > 0
+        keys = np.flatnonzero(present)
+        lut = np.cumsum(present) - 1
+        return lut[packed], keys
+    keys = np.sort(packed)
+    keys = keys[np.r_[True, keys[1:] != keys[:-1]]]
+    return np.searchsorted(keys, packed), keys
+
+
+def _distinct_people(ids: np.ndarray, groups: int, person: np.ndarray) -> np.ndarray:
+    """Distinct people per group id: one sort of (group, person) pairs."""
+    if len(ids) == 0:
+        return np.zeros(groups, np.int64)
+    people = int(person.max()) + 1
+    pairs = np.sort(ids.astype(np.int64) * people + person)
+    first = np.r_[True, pairs[1:] != pairs[:-1]]
+    return np.bincount(pairs[first] // people, minlength=groups)
+
+
+def _run_starts(*sorted_columns: np.ndarray) -> np.ndarray:
+    """True where any of the (already sorted) columns changes value: the first row of a run."""
+    n = len(sorted_columns[0])
+    first = np.zeros(n, bool)
+    if n:
+        first[0] = True
+        for column in sorted_columns:
+            first[1:] |= column[1:] != column[:-1]
+    return first
+
+
+def _day_names(events: _Events, bday: np.ndarray) -> pl.Series:
+    return pl.Series(events.days, dtype=pl.String).gather(bday)
+
+
+# --- Tables ------------------------------------------------------------------------------
+
+
+def _fine_groups(events: _Events, thr: float) -> pl.DataFrame:
+    """Events, dwell sum/max and waiting per (day, camera, description, group, group name,
+    hour, gender, age): every table and cell without distinct people is a roll-up of it."""
+    b = events.batch
+    s = events.strings
+    parts = [(events.bday[b], len(events.days))]
+    parts += [(s[name].codes[b], s[name].size) for name in _STRING_COLUMNS]
+    parts.append((((events.start_us[b] // 3_600_000_000) % 24), 24))
+    ids, keys = _group_ids(_pack(parts))
+    dwell = events.dwell[b]
+    dmax = np.full(len(keys), -np.inf)
+    np.maximum.at(dmax, ids, dwell)
+    cols = _unpack(keys, [size for _, size in parts])
+    frame = pl.DataFrame(
+        {
+            "dt": _day_names(events, cols[0]),
+            **{name: s[name].decode(c) for name, c in zip(_STRING_COLUMNS, cols[1:7], strict=True)},
+            "hour": pl.Series(cols[7], dtype=pl.Int32),
+            "events": np.bincount(ids, minlength=len(keys)).astype(np.int64),
+            "dwell_sum_s": np.bincount(ids, weights=dwell, minlength=len(keys)),
+            "dwell_max_s": dmax,
+            "waiting_events": np.bincount(ids, weights=dwell > thr, minlength=len(keys)).astype(
+                np.int64
+            ),
+        }
+    )
+    return frame.with_columns(
+        pl.col("camera_id").fill_null("unknown").alias("ckey"),
+        pl.col("camera_group_id").fill_null("unknown").alias("gkey"),
+        pl.col("gender_outcome").fill_null(NOT_DETERMINED).alias("gender"),
+        pl.col("age_group_outcome").fill_null(NOT_DETERMINED).alias("age_group"),
+    )
+
+
+def _visitors(events: _Events, columns: list[str], by_hour: bool = False) -> pl.DataFrame:
+    """Distinct people per day and the given string columns (and hour): (dt, ..., visitors)."""
+    b = events.batch
+    parts = [(events.bday[b], len(events.days))]
+    parts += [(events.strings[c].codes[b], events.strings[c].size) for c in columns]
+    if by_hour:
+        parts.append((((events.start_us[b] // 3_600_000_000) % 24), 24))
+    ids, keys = _group_ids(_pack(parts))
+    cols = _unpack(keys, [size for _, size in parts])
+    out: dict[str, Any] = {"dt": _day_names(events, cols[0])}
+    for name, c in zip(columns, cols[1:], strict=False):
+        out[name] = events.strings[name].decode(c)
+    if by_hour:
+        out["hour"] = pl.Series(cols[-1], dtype=pl.Int32)
+    out["visitors"] = _distinct_people(ids, len(keys), events.person[b])
+    return pl.DataFrame(out)
+
+
+def _camera_hour(events: _Events, fine: pl.DataFrame) -> pl.DataFrame:
+    key = ["dt", "camera_id", "camera_group_id", "camera_group_name", "hour"]
+    sums = fine.group_by(key).agg(
+        pl.col("events").sum(),
+        pl.col("dwell_sum_s").sum(),
+        pl.col("dwell_max_s").max(),
+        pl.col("waiting_events").sum(),
+    )
+    visitors = _visitors(events, key[1:4], by_hour=True)
+    return (
+        sums.join(visitors, on=key, nulls_equal=True)
+        .select(*key, "events", "visitors", "dwell_sum_s", "dwell_max_s", "waiting_events")
+        .sort("dt", "camera_id", "hour", nulls_last=True)
+    )
+
+
+def _demographics(events: _Events, fine: pl.DataFrame) -> pl.DataFrame:
+    """Events and distinct people per day, camera, gender and age (null as not_determined)."""
+    b = events.batch
+    s = events.strings
+    coalesced = {
+        name: _sorted_codes(s[name].codes, list(s[name].names[:-1]), NOT_DETERMINED)
+        for name in ("gender_outcome", "age_group_outcome")
+    }
+    parts = [(events.bday[b], len(events.days)), (s["camera_id"].codes[b], s["camera_id"].size)]
+    parts += [(c.codes[b], c.size) for c in coalesced.values()]
+    ids, keys = _group_ids(_pack(parts))
+    cols = _unpack(keys, [size for _, size in parts])
+    visitors = pl.DataFrame(
+        {
+            "dt": _day_names(events, cols[0]),
+            "camera_id": s["camera_id"].decode(cols[1]),
+            "gender": coalesced["gender_outcome"].decode(cols[2]),
+            "age_group": coalesced["age_group_outcome"].decode(cols[3]),
+            "visitors": _distinct_people(ids, len(keys), events.person[b]),
+        }
+    )
+    key = ["dt", "camera_id", "gender", "age_group"]
+    sums = fine.group_by(key).agg(pl.col("events").sum())
+    return (
+        sums.join(visitors, on=key, nulls_equal=True)
+        .select(*key, "events", "visitors")
+        .sort(key, nulls_last=True)
+    )
+
+
+def _dwell_counts(events: _Events) -> pl.DataFrame:
+    """Events per day, camera, camera key, group key and whole second of dwell (one sort):
+    the dwell distribution table and every cell's distribution roll up from it."""
+    b = events.batch
+    whole = np.floor(events.dwell[b]).astype(np.int64)
+    low = int(whole.min()) if len(whole) else 0
+    span = int(whole.max()) - low + 1 if len(whole) else 1
+    camera, ckey, gkey = events.strings["camera_id"], events.keys["camera"], events.keys["group"]
+    sizes = [len(events.days), camera.size, ckey.size, gkey.size, span]
+    packed = np.sort(
+        _pack(
+            [
+                (events.bday[b], sizes[0]),
+                (camera.codes[b], sizes[1]),
+                (ckey.codes[b], sizes[2]),
+                (gkey.codes[b], sizes[3]),
+                (whole - low, span),
+            ]
+        )
+    )
+    first = np.flatnonzero(_run_starts(packed))
+    counts = np.diff(np.r_[first, len(packed)])
+    cols = _unpack(packed[first], sizes)
+    return pl.DataFrame(
+        {
+            "dt": _day_names(events, cols[0]),
+            "camera_id": camera.decode(cols[1]),
+            "ckey": ckey.decode(cols[2]),
+            "gkey": gkey.decode(cols[3]),
+            "dwell_whole_s": cols[4] + low,
+            "events": counts.astype(np.int64),
+        }
+    )
+
+
+# --- Person-days and visits --------------------------------------------------------------
+
+
+def _person_order(events: _Events, rows: np.ndarray) -> np.ndarray:
+    """`rows` sorted by person, day and start (ms): one argsort of one packed int64."""
+    day = events.day[rows]
+    low = int(day.min()) if len(rows) else 0
+    days = int(day.max()) - low + 1 if len(rows) else 1
+    ms_of_day = (events.start_us[rows] // 1000) % MS_PER_DAY
+    packed = _pack(
+        [
+            (events.person[rows], len(events.person_names) + 1),
+            (day - low, days),
+            (ms_of_day, MS_PER_DAY),
+        ]
+    )
+    return rows[np.argsort(packed)]
+
+
+def _grouped_cummax(values: np.ndarray, group: np.ndarray) -> np.ndarray:
+    """Running maximum of `values` within consecutive groups (`group` ascending ids): one
+    global cumulative max after lifting each group above every earlier one."""
+    if len(values) == 0:
+        return values
+    low = int(values.min())
+    span = int(values.max()) - low + 1
+    lifted = (values - low) + group * span
+    return np.maximum.accumulate(lifted) - group * span + low
+
+
+def _reach_before(values: np.ndarray, first: np.ndarray) -> np.ndarray:
+    """Per row, the max of `values` over the earlier rows of its run (undefined on a run's
+    first row, which callers treat as a new run anyway)."""
+    group = np.cumsum(first) - 1
+    reach = _grouped_cummax(values, group)
+    return np.r_[values[:1], reach[:-1]]
+
+
+def _mode(pd_of_row: np.ndarray, days: int, column: _Codes, rows: np.ndarray) -> pl.Series:
+    """Most frequent non-null value per person-day; ties go to the smallest (codes follow the
+    strings' order); None when all are null."""
+    values = column.size
+    counts = np.bincount(pd_of_row * values + column.codes[rows], minlength=days * values).reshape(
+        days, values
+    )[:, : values - 1]
+    if values == 1:
+        return pl.Series([None] * days, dtype=pl.String)
+    best = counts.argmax(axis=1)
+    best = np.where(counts.max(axis=1) > 0, best, values - 1)
+    return column.decode(best)
+
+
+def _lists(pd_of_row: np.ndarray, days: int, column: _Codes, rows: np.ndarray) -> pa.Array:
+    """Sorted distinct non-null values per person-day, as an Arrow list array."""
+    codes = column.codes[rows]
+    keep = codes < column.size - 1
+    pairs = np.sort(pd_of_row[keep].astype(np.int64) * column.size + codes[keep])
+    pairs = pairs[_run_starts(pairs)]
+    owner, value = np.divmod(pairs, column.size)
+    offsets = np.r_[0, np.cumsum(np.bincount(owner, minlength=days))].astype(np.int32)
+    names = pa.array(column.names[:-1], pa.string())
+    return pa.ListArray.from_arrays(pa.array(offsets), names.take(pa.array(value)))
+
+
+def _person_days(events: _Events, rule: dwell.VisitRule) -> pl.DataFrame:
+    """Per person and day (definitions in wandr.dwell.person_days), from one sort of the
+    day's events by person and start: visits split where the start is more than the gap
+    after the latest end so far."""
+    rows = _person_order(events, np.flatnonzero(events.batch))
+    if len(rows) == 0:
+        return pl.DataFrame()
+    person, day = events.person[rows], events.day[rows]
+    first = _run_starts(person, day)
+    starts = np.flatnonzero(first)
+    pd_of_row = np.cumsum(first) - 1
+    start_ms, end_ms = events.start_us[rows] // 1000, events.end_us[rows] // 1000
+    reach = _reach_before(end_ms, first)
+    new_visit = first | (start_ms - int(rule.gap_s * 1000) > reach)
+    n = len(starts)
+    s = events.strings
+    return pl.DataFrame(
+        {
+            "person_id": pl.from_arrow(events.person_names.take(pa.array(person[starts]))),
+            "dt": _day_names(events, events.bday[rows[starts]]),
+            "events": np.diff(np.r_[starts, len(rows)]).astype(np.int64),
+            "dwell_s": np.add.reduceat(events.dwell[rows], starts),
+            "first_seen": start_ms[starts].astype("datetime64[ms]"),
+            "last_seen": np.maximum.reduceat(end_ms, starts).astype("datetime64[ms]"),
+            "cameras": pl.from_arrow(_lists(pd_of_row, n, s["camera_id"], rows)),
+            "groups": pl.from_arrow(_lists(pd_of_row, n, s["camera_group_id"], rows)),
+            "gender": _mode(pd_of_row, n, s["gender_outcome"], rows),
+            "age_group": _mode(pd_of_row, n, s["age_group_outcome"], rows),
+            "visits": np.add.reduceat(new_visit.astype(np.int32), starts).astype(np.int32),
+        }
+    )
+
+
+# --- Occupancy ---------------------------------------------------------------------------
+
+
+@dataclass
+class _LevelRows:
+    """All rows of the pass sorted by (level key, person, start) and the level's key codes."""
+
+    level: str
+    keys: _Codes
+    rows: np.ndarray
+
+
+def _islands(events: _Events, lr: _LevelRows) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per key and person, merged minute ranges (key, first minute, last minute + 1): an event
+    continues an island while it starts no later than one minute after the furthest end."""
+    rows = lr.rows
+    key, person = lr.keys.codes[rows], events.person[rows]
+    sm, em = events.start_us[rows] // US_PER_MINUTE, events.end_us[rows] // US_PER_MINUTE
+    first = _run_starts(key, person)
+    new = first | (sm - 1 > _reach_before(em, first))
+    starts = np.flatnonzero(new)
+    if len(starts) == 0:
+        return key[:0], sm[:0], em[:0]
+    return key[starts], sm[starts], np.maximum.reduceat(em, starts) + 1
+
+
+def _minutes(events: _Events, lr: _LevelRows) -> np.ndarray:
+    """(batch day x key x 1440) occupancy of one level: islands cut at midnight, +1 at each
+    piece's first minute and -1 after its last, one bincount and a running sum."""
+    per_day = occupancy.MINUTES_PER_DAY
+    key, start, end = _islands(events, lr)
+    first_day, last_day = start // per_day, (end - 1) // per_day
+    pieces = last_day - first_day + 1
+    island = np.repeat(np.arange(len(key)), pieces)
+    nth = np.arange(len(island)) - np.repeat(np.cumsum(pieces) - pieces, pieces)
+    day = first_day[island] + nth
+    lo = np.maximum(start[island], day * per_day) - day * per_day
+    hi = np.minimum(end[island], (day + 1) * per_day) - day * per_day
+    epoch_days = np.array([(_day(d) - date(1970, 1, 1)).days for d in events.days], np.int64)
+    bday = np.searchsorted(epoch_days, day)
+    keep = (bday < len(epoch_days)) & (epoch_days[np.minimum(bday, len(epoch_days) - 1)] == day)
+    row = (bday[keep] * lr.keys.size + key[island][keep]) * (per_day + 1)
+    cells = len(epoch_days) * lr.keys.size * (per_day + 1)
+    diff = np.bincount(row + lo[keep], minlength=cells) - np.bincount(
+        row + hi[keep], minlength=cells
+    )
+    shaped = diff.reshape(len(epoch_days), lr.keys.size, per_day + 1)[:, :, :per_day]
+    return np.cumsum(shaped, axis=2)
+
+
+def _occupancy(
+    events: _Events, levels: list[_LevelRows]
+) -> tuple[list[tuple[str, str, str]], np.ndarray]:
+    """Per (day, level, key) with anyone present: people present in each of the 1440 minutes."""
     keys: list[tuple[str, str, str]] = []
     rows: list[np.ndarray] = []
-    if points.height == 0:
+    per_level = [_minutes(events, lr) for lr in levels]
+    for d, day in enumerate(events.days):
+        for lr, minutes in zip(levels, per_level, strict=True):
+            for k in np.flatnonzero(minutes[d].any(axis=1)):
+                keys.append((day, lr.level, str(lr.keys.names[k])))
+                rows.append(minutes[d, k])
+    if not rows:
         return keys, np.zeros((0, occupancy.MINUTES_PER_DAY), np.int64)
-    for (level, key), part in points.partition_by(
-        "level", "key", as_dict=True, maintain_order=True
-    ).items():
-        m = part.get_column("m").to_numpy()
-        x = part.get_column("x").to_numpy()
-        running = np.cumsum(x)
-        for day, start in zip(days, day0, strict=True):
-            lo = int(np.searchsorted(m, start))
-            hi = int(np.searchsorted(m, start + occupancy.MINUTES_PER_DAY))
-            carry = int(running[lo - 1]) if lo else 0
-            if carry == 0 and lo == hi:
-                continue
-            diff = np.zeros(occupancy.MINUTES_PER_DAY, np.int64)
-            diff[0] = carry
-            diff[m[lo:hi] - start] += x[lo:hi]
-            minutes = np.cumsum(diff)
-            if minutes.any():
-                keys.append((day, str(level), str(key)))
-                rows.append(minutes)
-    order = sorted(range(len(keys)), key=lambda i: keys[i])
-    return [keys[i] for i in order], (
-        np.array([rows[i] for i in order])
-        if rows
-        else np.zeros((0, occupancy.MINUTES_PER_DAY), np.int64)
+    return keys, np.array(rows, np.int64)
+
+
+def _levels(events: _Events) -> list[_LevelRows]:
+    """Every row of the pass sorted by (key, person, start) for the camera, group and site
+    levels: one argsort by person and start, then a stable radix sort by each level's key."""
+    by_person = _person_order(events, np.arange(len(events.day)))
+    out = []
+    for level in ("camera", "group"):
+        keys = events.keys[level]
+        small = keys.codes[by_person].astype(np.int16 if keys.size < 2**15 else np.int32)
+        out.append(_LevelRows(level, keys, by_person[np.argsort(small, kind="stable")]))
+    site = _Codes(np.zeros(len(events.day), np.int32), [occupancy.SITE])
+    out.append(_LevelRows("site", site, by_person))
+    return out
+
+
+def _level_visitors(events: _Events, lr: _LevelRows) -> np.ndarray:
+    """(batch day x key) distinct people: runs of (key, person, day) in the level's order."""
+    rows = lr.rows[events.batch[lr.rows]]
+    key = lr.keys.codes[rows]
+    first = _run_starts(key, events.person[rows], events.day[rows])
+    size = len(events.days) * lr.keys.size
+    counts = np.bincount(events.bday[rows][first] * lr.keys.size + key[first], minlength=size)
+    return counts.reshape(len(events.days), lr.keys.size)
+
+
+# --- Cells -------------------------------------------------------------------------------
+
+_LEVEL_COLUMN = {"camera": "ckey", "group": "gkey", "site": "site"}
+
+
+def _insight_merge(
+    ins: pl.DataFrame,
+    days: list[str],
+    fine: pl.DataFrame,
+    occ_keys: list[tuple[str, str, str]],
+    occ: np.ndarray,
+) -> pl.DataFrame:
+    """Each insight event with the occupancy of its camera, group and site at its minute."""
+    if not ins.height:
+        return pl.DataFrame()
+    camera_group = dict(
+        fine.filter(pl.col("camera_id").is_not_null())
+        .group_by("camera_id")
+        .agg(pl.col("camera_group_id").min())
+        .iter_rows()
     )
+    merges = []
+    for day in days:
+        arrays: dict[str, dict[str, np.ndarray]] = {lvl: {} for lvl in LEVELS}
+        for i, (d, level, key) in enumerate(occ_keys):
+            if d == day:
+                arrays[level][key] = occ[i]
+        merges.append(
+            crowd.merge(ins, _day(day), camera_group, arrays).with_columns(pl.lit(day).alias("dt"))
+        )
+    return pl.concat(merges)
+
+
+def _cells(
+    events: _Events,
+    fine: pl.DataFrame,
+    dist: pl.DataFrame,
+    levels: list[_LevelRows],
+    crowd_hour: pl.DataFrame,
+    occ_keys: list[tuple[str, str, str]],
+    occ: np.ndarray,
+) -> list[Cell]:
+    """One Cell per day and camera, group and the site: roll-ups of the fine groups and the
+    dwell counts, distinct people from each level's sorted rows."""
+    cells: dict[tuple[str, str, str], Cell] = {}
+
+    def cell(dt: str, level: str, key: str) -> Cell:
+        return cells.setdefault((dt, level, key), Cell(dt, level, key))
+
+    fine = fine.with_columns(pl.lit(occupancy.SITE).alias("site"))
+    dist = dist.with_columns(pl.lit(occupancy.SITE).alias("site"))
+    for lr in levels:
+        level, column = lr.level, _LEVEL_COLUMN[lr.level]
+        visitors = _level_visitors(events, lr)
+        key_code = {name: i for i, name in enumerate(lr.keys.names)}
+        day_index = {d: i for i, d in enumerate(events.days)}
+        base = fine.group_by("dt", column).agg(
+            pl.col("events").sum(),
+            pl.col("dwell_sum_s").sum(),
+            pl.col("dwell_max_s").max(),
+            pl.col("waiting_events").sum(),
+            pl.col("camera_description").min(),
+            pl.col("camera_group_name").min(),
+            pl.col("camera_group_id").min(),
+        )
+        for dt, key, n, dsum, dmax, waiting, cdesc, gname, gid in base.iter_rows():
+            cells[(dt, level, key)] = Cell(
+                dt,
+                level,
+                key,
+                name={"camera": cdesc, "group": gname}.get(level, "site"),
+                group_id=gid if level != "site" else None,
+                events=int(n),
+                visitors=int(visitors[day_index[dt], key_code[key]]),
+                dwell_sum_s=float(dsum),
+                dwell_max_s=float(dmax),
+                waiting_events=int(waiting),
+            )
+        hourly = fine.group_by("dt", column, "hour").agg(
+            pl.col("events").sum(), pl.col("dwell_sum_s").sum(), pl.col("waiting_events").sum()
+        )
+        for dt, key, hour, n, dsum, waiting in hourly.iter_rows():
+            c = cell(dt, level, key)
+            c.hourly_events[hour] = int(n)
+            c.hourly_dwell_s[hour] = float(dsum)
+            c.hourly_waiting[hour] = int(waiting)
+        for column_name, attr in (("gender", "gender"), ("age_group", "age_group")):
+            counts = fine.group_by("dt", column, column_name).agg(pl.col("events").sum())
+            for dt, key, value, n in counts.iter_rows():
+                getattr(cell(dt, level, key), attr)[value] = int(n)
+        _attach_dwell_counts(cell, level, dist, column)
+    if crowd_hour.height:
+        for dt, camera, hour, n, loiter in crowd_hour.iter_rows():
+            c = cell(dt, "camera", camera)
+            c.crowd_events += n
+            c.loitering_s += float(loiter)
+            c.hourly_crowd[hour] += n
+    for i, key3 in enumerate(occ_keys):
+        cell(*key3).occupancy = occ[i]
+    return sorted(cells.values(), key=lambda c: (c.dt, c.level, c.key))
+
+
+def _attach_dwell_counts(cell: Any, level: str, dist: pl.DataFrame, column: str) -> None:
+    """Each cell's dwell distribution (values ascending, counts) from the dwell counts."""
+    per_key = (
+        dist.group_by("dt", column, "dwell_whole_s")
+        .agg(pl.col("events").sum())
+        .sort("dt", column, "dwell_whole_s")
+    )
+    for (dt, key), part in per_key.partition_by(
+        "dt", column, as_dict=True, maintain_order=True
+    ).items():
+        c = cell(str(dt), level, str(key))
+        c.dwell_values = part.get_column("dwell_whole_s").to_numpy().astype(np.int64)
+        c.dwell_counts = part.get_column("events").to_numpy().astype(np.int64)
 
 
 def _occupancy_long(keys: list[tuple[str, str, str]], minutes: np.ndarray) -> pl.DataFrame:
@@ -426,91 +928,6 @@ def _occupancy_long(keys: list[tuple[str, str, str]], minutes: np.ndarray) -> pl
         },
         schema=schema,
     )
-
-
-_LEVEL_OF = (
-    "CASE WHEN GROUPING(ckey) = 0 THEN 'camera' WHEN GROUPING(gkey) = 0 THEN 'group' "
-    "ELSE 'site' END"
-)
-_KEY_OF = (
-    "CASE WHEN GROUPING(ckey) = 0 THEN ckey WHEN GROUPING(gkey) = 0 THEN gkey "
-    f"ELSE '{occupancy.SITE}' END"
-)
-
-
-def _sets(*extra: str) -> str:
-    tail = "".join(f", {e}" for e in extra)
-    return f"GROUPING SETS ((dt, ckey{tail}), (dt, gkey{tail}), (dt{tail}))"
-
-
-def _cells(
-    con: Any,
-    crowd_hour: pl.DataFrame,
-    occ_keys: list[tuple[str, str, str]],
-    occ: np.ndarray,
-    thr: float,
-) -> list[Cell]:
-    """One Cell per day and camera, group and the site; contents computed in SQL."""
-    base = con.execute(f"""SELECT dt, {_LEVEL_OF} AS level, {_KEY_OF} AS key,
-        count(*) AS events, count(DISTINCT person_id) AS visitors, sum(dwell_s) AS dsum,
-        max(dwell_s) AS dmax, count(*) FILTER (WHERE dwell_s > {thr}) AS waiting,
-        min(camera_description) AS cdesc, min(camera_group_name) AS gname,
-        min(camera_group_id) AS gid
-        FROM ev GROUP BY {_sets()}""").fetchall()
-    cells: dict[tuple[str, str, str], Cell] = {}
-    for dt, level, key, n, visitors, dsum, dmax, waiting, cdesc, gname, gid in base:
-        cells[(dt, level, key)] = Cell(
-            dt,
-            level,
-            key,
-            name={"camera": cdesc, "group": gname}.get(level, "site"),
-            group_id=gid if level != "site" else None,
-            events=int(n),
-            visitors=int(visitors),
-            dwell_sum_s=float(dsum or 0.0),
-            dwell_max_s=float(dmax or 0.0),
-            waiting_events=int(waiting),
-        )
-
-    def cell(dt: str, level: str, key: str) -> Cell:
-        return cells.setdefault((dt, level, key), Cell(dt, level, key))
-
-    for dt, level, key, hour, n, dsum, waiting in con.execute(f"""SELECT dt, {_LEVEL_OF},
-            {_KEY_OF}, hour, count(*), sum(dwell_s), count(*) FILTER (WHERE dwell_s > {thr})
-            FROM ev GROUP BY {_sets("hour")}""").fetchall():
-        c = cell(dt, level, key)
-        c.hourly_events[hour], c.hourly_dwell_s[hour], c.hourly_waiting[hour] = (
-            int(n),
-            float(dsum or 0.0),
-            int(waiting),
-        )
-    for column, attr in (("gender_outcome", "gender"), ("age_group_outcome", "age_group")):
-        for dt, level, key, value, n in con.execute(f"""SELECT dt, {_LEVEL_OF}, {_KEY_OF}, v,
-                count(*) FROM (SELECT *, coalesce({column}, '{NOT_DETERMINED}') AS v FROM ev)
-                GROUP BY {_sets("v")}""").fetchall():
-            getattr(cell(dt, level, key), attr)[value] = int(n)
-    dist = con.execute(f"""SELECT dt, {_LEVEL_OF} AS level, {_KEY_OF} AS key, v, count(*) AS n
-        FROM (SELECT *, CAST(floor(dwell_s) AS BIGINT) AS v FROM ev)
-        GROUP BY {_sets("v")} ORDER BY dt, level, key, v""").pl()
-    if dist.height:
-        ids = dist.select(pl.struct("dt", "level", "key").rle_id()).to_series().to_numpy()
-        starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
-        values = dist.get_column("v").to_numpy().astype(np.int64)
-        counts = dist.get_column("n").to_numpy().astype(np.int64)
-        bounds = [*starts[1:], len(ids)]
-        for lo, hi in zip(starts, bounds, strict=True):
-            dt, level, key = dist.row(int(lo))[:3]
-            c = cell(dt, level, key)
-            c.dwell_values, c.dwell_counts = values[lo:hi], counts[lo:hi]
-    if crowd_hour.height:
-        for dt, camera, hour, n, loiter in crowd_hour.iter_rows():
-            c = cell(dt, "camera", camera)
-            c.crowd_events += n
-            c.loitering_s += float(loiter)
-            c.hourly_crowd[hour] += n
-    for i, key3 in enumerate(occ_keys):
-        cell(*key3).occupancy = occ[i]
-    return sorted(cells.values(), key=lambda c: (c.dt, c.level, c.key))
 
 
 def write_tables(lake: Lake, tenant: str, aggs: DayAggregates) -> None:
