@@ -175,7 +175,7 @@ class WorkerServer:
             str(self.threads),
             "--no-ws",
             "--log-level",
-            "warning",
+            "error",
             "--working-dir",
             str(REPO_ROOT),
             "wandr.localstack.http:create_app",
