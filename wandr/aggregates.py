@@ -10,11 +10,12 @@ not the tenant's history.
 Outputs, per day: Parquet aggregate tables under `agg_*/tenant=<t>/dt=<day>/` (for Athena
 and `wandr sql`) and `Cell`s (one per day and camera, group and the site) for DynamoDB.
 
-The work is SQL in DuckDB over the days' Parquet, a few days per pass (bounded memory):
-GROUP BYs for the tables, GROUPING SETS over camera/group/site for the cells, one window
-per person-day for visits, and the occupancy sweep of `wandr.occupancy`'s definition as
-islands + running sum. `wandr.dwell`/`wandr.occupancy` keep the reference definitions in
-polars; the tests hold both to the same hand-computed numbers.
+The work is numpy over the days' events as integer codes, a few days per pass (bounded
+memory): one argsort by person and start (visits, person-days, the site's occupancy
+islands), a stable radix re-sort per camera and group key (their islands and visitors),
+packed-int64 sorts for distinct people and sorted lists, and one fine group-by that every
+table and cell rolls up from. `wandr.dwell`/`wandr.occupancy` keep the reference definitions
+in polars; tests/unit/analytics/test_fast_aggregates.py holds both to the same numbers.
 """
 
 from __future__ import annotations
