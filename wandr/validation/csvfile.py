@@ -44,14 +44,19 @@ _STRING_COLUMNS = [
 _TIME_COLUMNS = ("utc_time_started", "utc_time_ended", "utc_time_recorded")
 
 
+def memory_mb() -> int:
+    """DuckDB's memory budget in MB (WANDR_DUCKDB_MEMORY, e.g. '1200MB' or '2GB')."""
+    text = os.environ.get("WANDR_DUCKDB_MEMORY", "1200MB").strip().upper()
+    number = float(re.sub(r"[^0-9.]", "", text) or 1200)
+    return int(number * 1024 if text.endswith(("GB", "GIB")) else number)
+
+
 def connect(workdir: str, memory_limit: str | None = None, threads: int | None = None) -> Any:
     """A DuckDB connection sized for a Lambda (or the 2-core benchmark machine)."""
     con = duckdb.connect()
     spill = os.path.join(workdir, "duckdb-tmp")
     os.makedirs(spill, exist_ok=True)
-    con.execute(
-        f"SET memory_limit='{memory_limit or os.environ.get('WANDR_DUCKDB_MEMORY', '1200MB')}'"
-    )
+    con.execute(f"SET memory_limit='{memory_limit or f'{memory_mb()}MB'}'")
     con.execute(f"SET threads={int(threads or os.environ.get('WANDR_DUCKDB_THREADS') or 2)}")
     con.execute(f"SET temp_directory='{spill}'")
     con.execute("SET TimeZone='UTC'")
@@ -86,7 +91,34 @@ class ChunkScan:
         return cls(**{k: d[k] for k in cls.__dataclass_fields__ if k in d})
 
 
-def _select_sql(
+def source_sql(path: str, sniffed: Sniffed, limits: Limits, rejects: int | None = None) -> str:
+    """DuckDB's reader over a CSV with every column as text (`c0`, `c1`, ...), lines with the
+    wrong number of fields skipped and, with `rejects`, kept in `rj_err_<rejects>`."""
+    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(len(sniffed.headers))) + "}"
+    encoding = "latin-1" if sniffed.encoding != "utf-8" else "utf-8"
+    store = (
+        f"store_rejects=true, rejects_scan='rj_scan_{rejects}', rejects_table='rj_err_{rejects}', "
+        if rejects is not None
+        else ""
+    )
+    return (
+        f"read_csv({_q(path)}, header=false, skip=1, columns={columns}, "
+        f"delim={_q(sniffed.delimiter)}, quote='\"', escape='\"', encoding={_q(encoding)}, "
+        f"ignore_errors=true, {store}max_line_size={limits.max_line_bytes}, "
+        f"parallel=true, auto_detect=false)"
+    )
+
+
+def formula_flag(column: str) -> str:
+    """True when a text value would run as a spreadsheet formula (=, +, @, -x, TAB, CR)."""
+    # list_contains, not `IN (...)`: DuckDB turns an IN list of six into a join per column.
+    return (
+        f"CASE WHEN list_contains({list(_FORMULA_FIRST)}, ascii({column})) THEN "
+        f"regexp_matches({column}, {_q(_FORMULA)}) ELSE false END"
+    )
+
+
+def select_sql(
     sniffed: Sniffed, cmap: ColumnMap, upload_id: str, limits: Limits, chunk: int, source: str
 ) -> str:
     by_name = {name: f"c{pos}" for pos, name in cmap.canonical.items()}
@@ -103,13 +135,12 @@ def _select_sql(
     )
     person = f"trim(person_id, {_q(_WS)})"
     flags = []
-    for name in _STRING_COLUMNS:
+    for name in _STRING_COLUMNS:  # a column the file lacks is NULL: nothing to check
         col = person if name == "person_id" else name
-        flags.append(
-            f"CASE WHEN ascii({col}) IN {_FORMULA_FIRST} THEN regexp_matches({col}, {_q(_FORMULA)})"
-            f" ELSE false END AS _f_{name}"
-        )
-    parsed = ", ".join(f"{times.sql(c)} AS _t_{c}" for c in _TIME_COLUMNS)
+        check = formula_flag(col) if name in by_name else "false"
+        flags.append(f"{check} AS _f_{name}")
+    numbers = ", ".join(f"{times.sql_number(c)} AS _n_{c}" for c in _TIME_COLUMNS)
+    parsed = ", ".join(f"{times.sql(c, f'_n_{c}')} AS _t_{c}" for c in _TIME_COLUMNS)
     lo, hi = f"TIMESTAMP '{limits.min_year:04d}-01-01'", f"TIMESTAMP '{limits.max_year:04d}-01-01'"
     checks = [
         ("_pid IS NULL OR _pid = ''", "person_id is empty", "person_id", "_pid"),
@@ -144,16 +175,32 @@ def _select_sql(
             "utc_time_ended",
         ),
     ]
-    reason = "CASE " + " ".join(f"WHEN {c} THEN {_q(r)}" for c, r, _, _ in checks) + " END"
-    column = "CASE " + " ".join(f"WHEN {c} THEN {_q(k)}" for c, _, k, _ in checks) + " END"
-    value = "CASE " + " ".join(f"WHEN {c} THEN {v}" for c, _, _, v in checks) + " END"
+    # The first failing check as a number, evaluated once; its words only where it failed.
+    code = (
+        "CASE " + " ".join(f"WHEN {c} THEN {k}" for k, (c, _, _, _) in enumerate(checks)) + " END"
+    )
+    reason = (
+        "CASE _code "
+        + " ".join(f"WHEN {k} THEN {_q(r)}" for k, (_, r, _, _) in enumerate(checks))
+        + " END"
+    )
+    column = (
+        "CASE _code "
+        + " ".join(f"WHEN {k} THEN {_q(c)}" for k, (_, _, c, _) in enumerate(checks))
+        + " END"
+    )
+    value = (
+        "CASE _code "
+        + " ".join(f"WHEN {k} THEN {v}" for k, (_, _, _, v) in enumerate(checks))
+        + " END"
+    )
     out_cols = []
     for f in EVENT_SCHEMA:
         n = f.name
         if n == "person_id":
             expr = "CASE WHEN _f_person_id THEN '''' || _pid ELSE _pid END"
         elif n in _STRING_COLUMNS:
-            expr = f"CASE WHEN _f_{n} THEN '''' || {n} ELSE {n} END"
+            expr = f"CASE WHEN _f_{n} THEN '''' || {n} ELSE {n} END" if n in by_name else n
         elif n in _TIME_COLUMNS:
             expr = f"CAST(_t_{n} AS TIMESTAMP_MS)"
         elif n == "face_score":
@@ -167,23 +214,27 @@ def _select_sql(
         else:  # extra
             expr = "_extra"
         out_cols.append(f"{expr} AS {n}")
-    fx = " + ".join(f"(CAST(_f_{n} AS INTEGER) << {k})" for k, n in enumerate(_STRING_COLUMNS))
+    fx = " + ".join(
+        f"(CAST(_f_{n} AS INTEGER) << {k})" for k, n in enumerate(_STRING_COLUMNS) if n in by_name
+    )
     return f"""
         WITH src AS (SELECT *, row_number() OVER () - 1 AS _i FROM {source}),
         typed AS (
             SELECT {", ".join(raw)}, {extra} AS _extra, _i FROM src
         ),
-        parsed AS (SELECT *, {person} AS _pid, {parsed} FROM typed),
+        numbered AS (SELECT *, {person} AS _pid, {numbers} FROM typed),
+        parsed AS (SELECT *, {parsed} FROM numbered),
         checked AS (
             SELECT *, {", ".join(flags)},
                 (epoch_ms(_t_utc_time_ended) - epoch_ms(_t_utc_time_started)) / 1000.0 AS _dwell
             FROM parsed
-        )
+        ),
+        coded AS (SELECT *, {code} AS _code FROM checked)
         SELECT {", ".join(out_cols)}, CAST({chunk} AS INTEGER) AS _chunk, _i,
             {reason} AS _reason, {column} AS _column, CAST({value} AS VARCHAR) AS _value,
             {fx} AS _fx,
             (face_score IS NOT NULL AND TRY_CAST(face_score AS DOUBLE) IS NULL) AS _fsbad
-        FROM checked
+        FROM coded
     """
 
 
@@ -200,54 +251,56 @@ def scan(
     """Pass 1 over one CSV file (a whole upload, or one chunk with the header prepended)."""
     os.makedirs(out_dir, exist_ok=True)
     width = len(sniffed.headers)
-    columns = "{" + ", ".join(f"'c{i}': 'VARCHAR'" for i in range(width)) + "}"
     encoding = "latin-1" if sniffed.encoding != "utf-8" else "utf-8"
-    source = (
-        f"read_csv({_q(csv_path)}, header=false, skip=1, columns={columns}, "
-        f"delim={_q(sniffed.delimiter)}, quote='\"', escape='\"', encoding={_q(encoding)}, "
-        f"ignore_errors=true, store_rejects=true, rejects_scan='rj_scan_{chunk}', "
-        f"rejects_table='rj_err_{chunk}', max_line_size={limits.max_line_bytes}, "
-        f"parallel=true, auto_detect=false)"
-    )
+    source = source_sql(csv_path, sniffed, limits, rejects=chunk)
     rows_file = os.path.join(out_dir, f"rows-{chunk:05d}.parquet")
-    sql = _select_sql(sniffed, cmap, upload_id, limits, chunk, source)
+    sql = select_sql(sniffed, cmap, upload_id, limits, chunk, source)
     con.execute(
         f"COPY ({sql}) TO {_q(rows_file)} (FORMAT parquet, COMPRESSION zstd, COMPRESSION_LEVEL 1)"
     )
     parsed = con.execute(f"SELECT count(*) FROM read_parquet({_q(rows_file)})").fetchone()[0]
-    rejects = con.execute(
-        f"SELECT line, min(error_type) AS error_type, min(error_message) AS message, "
-        f"min(csv_line) AS csv_line FROM rj_err_{chunk} GROUP BY line ORDER BY line"
-    ).fetchall()
+    rejects = fetch_rejects(con, chunk)
     if encoding == "utf-8" and any(r[1] == "INVALID ENCODING" for r in rejects):
-        con.execute(f"DROP TABLE IF EXISTS rj_err_{chunk}; DROP TABLE IF EXISTS rj_scan_{chunk}")
         latin = Sniffed("latin-1", sniffed.delimiter, sniffed.headers)
         return scan(con, csv_path, latin, cmap, upload_id, limits, out_dir, chunk)
     rejects_file = None
     if rejects:
         rejects_file = os.path.join(out_dir, f"rejects-{chunk:05d}.parquet")
-        local = [int(r[0]) - 2 for r in rejects]  # 0-based record index in the chunk
-        pq.write_table(
-            pa.table(
-                {
-                    "_chunk": pa.array([chunk] * len(rejects), pa.int32()),
-                    "rec": pa.array(local, pa.int64()),
-                    # parsed rows before this reject: those with _i >= a sit after k+1 rejects
-                    "a": pa.array([rec - k for k, rec in enumerate(local)], pa.int64()),
-                    "shift": pa.array(range(1, len(rejects) + 1), pa.int64()),
-                    "reason": pa.array(
-                        [_reject_reason(r[1], r[2], width, limits) for r in rejects]
-                    ),
-                    "value": pa.array([None if r[3] is None else str(r[3])[:200] for r in rejects]),
-                }
-            ),
-            rejects_file,
-        )
-    con.execute(f"DROP TABLE IF EXISTS rj_err_{chunk}; DROP TABLE IF EXISTS rj_scan_{chunk}")
+        pq.write_table(rejects_table(chunk, rejects, width, limits), rejects_file)
     return ChunkScan(chunk, rows_file, rejects_file, int(parsed), len(rejects), encoding)
 
 
-def _reject_reason(kind: str, message: str | None, width: int, limits: Limits) -> str:
+def fetch_rejects(con: Any, chunk: int) -> list[tuple[int, str, str | None, str | None]]:
+    """The lines DuckDB could not split into the header's fields: (line in the file read,
+    error type, message, the line's text), one per line, in order; the tables are dropped."""
+    rows = con.execute(
+        f"SELECT line, min(error_type) AS error_type, min(error_message) AS message, "
+        f"min(csv_line) AS csv_line FROM rj_err_{chunk} GROUP BY line ORDER BY line"
+    ).fetchall()
+    con.execute(f"DROP TABLE IF EXISTS rj_err_{chunk}; DROP TABLE IF EXISTS rj_scan_{chunk}")
+    return [(int(r[0]), r[1], r[2], r[3]) for r in rows]
+
+
+def rejects_table(
+    chunk: int, rejects: list[tuple[int, str, str | None, str | None]], width: int, limits: Limits
+) -> pa.Table:
+    """The rejected records of a chunk: their 0-based record index (`rec`), and for the
+    ASOF join that numbers the parsed rows, `a` (parsed rows before this reject: rows with
+    `_i >= a` sit after `shift` rejects)."""
+    local = [r[0] - 2 for r in rejects]
+    return pa.table(
+        {
+            "_chunk": pa.array([chunk] * len(rejects), pa.int32()),
+            "rec": pa.array(local, pa.int64()),
+            "a": pa.array([rec - k for k, rec in enumerate(local)], pa.int64()),
+            "shift": pa.array(range(1, len(rejects) + 1), pa.int64()),
+            "reason": pa.array([reject_reason(r[1], r[2], width, limits) for r in rejects]),
+            "value": pa.array([None if r[3] is None else str(r[3])[:200] for r in rejects]),
+        }
+    )
+
+
+def reject_reason(kind: str, message: str | None, width: int, limits: Limits) -> str:
     found = re.search(r"Found: (\d+)", message or "")
     if kind in ("MISSING COLUMNS", "TOO MANY COLUMNS") and found:
         return f"has {found.group(1)} fields, the header has {width}"
@@ -267,6 +320,23 @@ class Merged:
     days: dict[str, int] = field(default_factory=dict)
 
 
+def new_report(
+    sniffed: Sniffed, cmap: ColumnMap, upload_id: str, limits: Limits, latin: bool
+) -> Report:
+    """An empty CSV report that already says how the file was read."""
+    report = Report(
+        "csv",
+        upload_id,
+        encoding="latin-1" if latin else "utf-8",
+        delimiter=sniffed.delimiter,
+        limits=limits,
+    )
+    report.columns = {sniffed.headers[i]: c for i, c in cmap.canonical.items()}
+    report.unknown_columns = list(cmap.unknown.values())
+    report.notes = list(cmap.notes)
+    return report
+
+
 def merge(
     con: Any,
     scans: list[ChunkScan],
@@ -278,16 +348,7 @@ def merge(
     """Pass 2: lines, global duplicates, the report, and the query of the good rows."""
     scans = sorted(scans, key=lambda s: s.chunk)
     encodings = {s.encoding for s in scans}
-    report = Report(
-        "csv",
-        upload_id,
-        encoding="latin-1" if "latin-1" in encodings else "utf-8",
-        delimiter=sniffed.delimiter,
-        limits=limits,
-    )
-    report.columns = {sniffed.headers[i]: c for i, c in cmap.canonical.items()}
-    report.unknown_columns = list(cmap.unknown.values())
-    report.notes = list(cmap.notes)
+    report = new_report(sniffed, cmap, upload_id, limits, "latin-1" in encodings)
     bases, base = [], 0
     for s in scans:
         bases.append(base)
@@ -304,8 +365,9 @@ def merge(
         con.execute(f"""CREATE OR REPLACE TEMP VIEW _rows AS
             SELECT r.*, r._i + 2 + list_extract({base_list}, r._chunk + 1)
                 + coalesce(j.shift, 0) AS _line
-            FROM read_parquet({files}) r ASOF LEFT JOIN _rejects j
-            ON r._chunk = j._chunk AND r._i >= j.a""")
+            FROM read_parquet({files}) r ASOF LEFT JOIN
+                (SELECT _chunk, a, max(shift) AS shift FROM _rejects GROUP BY ALL) j
+            ON r._chunk = j._chunk AND r._i >= j.a""")  # adjacent rejects share an `a`
     else:
         con.execute(f"""CREATE OR REPLACE TEMP VIEW _rows AS
             SELECT *, _i + 2 + list_extract({base_list}, _chunk + 1) AS _line
@@ -326,22 +388,10 @@ def merge(
     stats = con.execute(f"""SELECT count(*), count(*) FILTER (WHERE _reason IS NULL),
         count(*) FILTER (WHERE _reason IS NULL AND _fsbad), {fx} FROM _rows""").fetchone()
     parsed, good, fs_bad, *formulas = stats
-    for name, n in zip(_STRING_COLUMNS, formulas, strict=True):
-        if n:
-            report.column_problems[
-                f"{name}: looks like a spreadsheet formula (stored with a leading ')"
-            ] += n
-    if fs_bad:
-        report.column_problems["face_score: not a number (kept as null)"] += fs_bad
-    for why, n in con.execute(
-        "SELECT _reason, count(*) FROM _rows WHERE _reason IS NOT NULL GROUP BY 1"
-    ).fetchall():
-        report.reasons[why] += n
-    rejected = 0
-    if reject_files:
-        for why, n in con.execute("SELECT reason, count(*) FROM _rejects GROUP BY 1").fetchall():
-            report.reasons[why] += n
-            rejected += n
+    add_problems(report, formulas, fs_bad)
+    rejected = add_reasons(
+        con, report, "_rows", "SELECT reason FROM _rejects" if reject_files else None
+    )
     dups = con.execute("SELECT count(*) FROM _dups").fetchone()[0]
     if dups:
         report.reasons["duplicate event_id"] += dups
@@ -349,29 +399,16 @@ def merge(
     report.rows_total = parsed + rejected
     report.rows_good = good - dups
     report.rows_bad = report.rows_total - report.rows_good
-    parts = [
-        'SELECT _line AS line, _reason AS reason, _column AS "column", _value AS value '
-        "FROM _rows WHERE _reason IS NOT NULL",
-        "SELECT line, 'duplicate event_id', 'event_id', 'first seen on line ' || first_line "
-        "FROM _dups",
-    ]
-    if reject_files:
-        parts.append(f"""SELECT j.rec + 2 + list_extract({base_list}, j._chunk + 1), j.reason,
-                         NULL, j.value FROM _rejects j""")
-    for line, why, col, value in con.execute(
-        " UNION ALL ".join(parts) + f" ORDER BY 1 LIMIT {int(limits.stored_bad_rows)}"
-    ).fetchall():
-        report.bad_rows.append(
-            {
-                "line": int(line),
-                "reason": why,
-                "column": col,
-                "value": None if value is None else str(value)[:200],
-            }
-        )
+    rejects = (
+        f"SELECT j.rec + 2 + list_extract({base_list}, j._chunk + 1) AS line, j.reason, j.value "
+        "FROM _rejects j"
+        if reject_files
+        else None
+    )
+    add_bad_rows(con, report, "_rows", rejects, limits)
     if report.rows_total == 0:
         raise InvalidUpload("the file has a header line and no data rows")
-    cols = ", ".join("_line AS source_line" if c == "source_line" else c for c in EVENT_COLUMNS)
+    cols = ", ".join(lake_column(c) for c in EVENT_COLUMNS)
     anti = " ANTI JOIN _dups d ON r._line = d.line" if dups else ""
     good_sql = (
         f"SELECT {cols}, strftime(utc_time_started, '%Y-%m-%d') AS dt "
@@ -386,6 +423,68 @@ def merge(
         raise InvalidUpload(f"the file spans more than {limits.max_days} days")
     report.days = sorted(days)
     return Merged(report, good_sql, days)
+
+
+def add_problems(report: Report, formulas: list[int], face_score_bad: int) -> None:
+    """Count the kept rows' column problems (formula-looking text per column, bad scores)."""
+    for name, n in zip(_STRING_COLUMNS, formulas, strict=True):
+        if n:
+            report.column_problems[
+                f"{name}: looks like a spreadsheet formula (stored with a leading ')"
+            ] += n
+    if face_score_bad:
+        report.column_problems["face_score: not a number (kept as null)"] += face_score_bad
+
+
+def add_reasons(con: Any, report: Report, rows: str, rejects: str | None) -> int:
+    """Count why rows failed (in `rows`) or were rejected (`rejects`: a query with a
+    reason column); return the rejected records."""
+    for why, n in con.execute(
+        f"SELECT _reason, count(*) FROM {rows} WHERE _reason IS NOT NULL GROUP BY 1"
+    ).fetchall():
+        report.reasons[why] += n
+    rejected = 0
+    if rejects:
+        for why, n in con.execute(
+            f"SELECT reason, count(*) FROM ({rejects}) GROUP BY 1"
+        ).fetchall():
+            report.reasons[why] += n
+            rejected += n
+    return rejected
+
+
+def add_bad_rows(con: Any, report: Report, rows: str, rejects: str | None, limits: Limits) -> None:
+    """Keep the first bad rows by line: failed checks in `rows`, repeated ids in `_dups`,
+    and the lines DuckDB rejected (`rejects`: a query of line, reason, value)."""
+    parts = [
+        'SELECT _line AS line, _reason AS reason, _column AS "column", _value AS value '
+        f"FROM {rows} WHERE _reason IS NOT NULL",
+        "SELECT line, 'duplicate event_id', 'event_id', 'first seen on line ' || first_line "
+        "FROM _dups",
+    ]
+    if rejects:
+        parts.append(f"SELECT line, reason, NULL, value FROM ({rejects})")
+    for line, why, col, value in con.execute(
+        " UNION ALL ".join(parts) + f" ORDER BY 1 LIMIT {int(limits.stored_bad_rows)}"
+    ).fetchall():
+        report.bad_rows.append(
+            {
+                "line": int(line),
+                "reason": why,
+                "column": col,
+                "value": None if value is None else str(value)[:200],
+            }
+        )
+
+
+def lake_column(name: str) -> str:
+    """A lake column in the pass-2 queries: DuckDB reads TIMESTAMP_MS Parquet back as
+    microseconds, so the lake's millisecond type is restored on the way out."""
+    if name == "source_line":
+        return "_line AS source_line"
+    if name in _TIME_COLUMNS:
+        return f"CAST({name} AS TIMESTAMP_MS) AS {name}"
+    return name
 
 
 def write_days(con: Any, merged: Merged, out_dir: str) -> dict[str, list[str]]:

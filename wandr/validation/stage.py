@@ -8,11 +8,12 @@ merged once with `merge_and_stage`, which gives the same rows and report as one 
 from __future__ import annotations
 
 import os
+import shutil
 from collections.abc import Callable
 from typing import Any
 
 from wandr.lake import KIND_TABLE, Lake, discard, stage_files, stage_table, staged_dir
-from wandr.validation import csvfile, insight
+from wandr.validation import csvfile, insight, parallel
 from wandr.validation.columns import Sniffed, map_columns
 from wandr.validation.csvfile import ChunkScan
 from wandr.validation.report import InvalidUpload, Limits, Report
@@ -44,20 +45,7 @@ def validate_and_stage(
                 if path is None:
                     path = os.path.join(work, "upload.csv")
                     csvfile.spool(open_stream, path)
-                sniffed = csvfile.head_of(path, size, limits)
-                cmap = map_columns(sniffed.headers)
-                con = csvfile.connect(work)
-                try:
-                    scans = [
-                        csvfile.scan(
-                            con, path, sniffed, cmap, upload_id, limits, os.path.join(work, "scan")
-                        )
-                    ]
-                    report = merge_and_stage(
-                        con, lake, tenant, upload_id, scans, sniffed, limits, work
-                    )
-                finally:
-                    con.close()
+                report = _validate_csv(lake, path, size, tenant, upload_id, limits, work)
             else:
                 with open_stream() as stream:
                     data = stream.read(insight.MAX_INSIGHT_BYTES + 1)
@@ -79,6 +67,33 @@ def validate_and_stage(
     except Exception:
         discard(lake, tenant, upload_id)
         raise
+
+
+def _validate_csv(
+    lake: Lake, path: str, size: int, tenant: str, upload_id: str, limits: Limits, work: str
+) -> Report:
+    """The parallel path (`wandr.validation.parallel`), or the general two-pass path when
+    the file needs it (a quoted line break, a file that is not UTF-8)."""
+    sniffed = csvfile.head_of(path, size, limits)
+    cmap = map_columns(sniffed.headers)
+    target = lake.local_dir(staged_dir("events", tenant, upload_id)) or os.path.join(work, "days")
+    try:
+        report, files, days = parallel.validate_to_days(
+            path, sniffed, cmap, upload_id, limits, target, os.path.join(work, "parallel")
+        )
+    except parallel.NotFastPath:
+        shutil.rmtree(target, ignore_errors=True)
+    else:
+        stage_files(lake, "events", tenant, upload_id, files, days)
+        return report
+    con = csvfile.connect(work)
+    try:
+        scans = [
+            csvfile.scan(con, path, sniffed, cmap, upload_id, limits, os.path.join(work, "scan"))
+        ]
+        return merge_and_stage(con, lake, tenant, upload_id, scans, sniffed, limits, work)
+    finally:
+        con.close()
 
 
 def require_rows(report: Report) -> None:

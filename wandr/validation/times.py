@@ -48,14 +48,20 @@ def parse(values: pl.Series) -> pl.Series:
     return millis.scatter(todo.arg_true(), parsed).alias(values.name)
 
 
-def sql(column: str) -> str:
+def sql_number(column: str) -> str:
+    """Step 1 of `sql`: the value as a number, if it is one (DuckDB trims spaces itself)."""
+    return f"TRY_CAST({column} AS DOUBLE)"
+
+
+def sql(column: str, number: str | None = None) -> str:
     """The same rules as `parse`, as a DuckDB expression over a VARCHAR column.
 
+    `number` names a column already holding `sql_number(column)`: computing it once per row
+    in a subquery, instead of in each branch here, makes the expression three times cheaper.
     Needs the session time zone UTC (naive ISO text is UTC). Epoch values are rounded half
     to even to whole milliseconds, as polars does; values beyond year ~5000 are null.
     """
-    text = f"trim({column})"
-    number = f"TRY_CAST({text} AS DOUBLE)"
+    number = number or sql_number(column)
     millis = (
         f"round_even(CASE WHEN abs({number}) > {_EPOCH_MS_ABOVE} THEN {number} "
         f"ELSE {number} * 1000.0 END, 0)"
@@ -63,5 +69,5 @@ def sql(column: str) -> str:
     return (
         f"CASE WHEN {number} IS NOT NULL THEN "
         f"(CASE WHEN abs({millis}) < 1e14 THEN epoch_ms(CAST({millis} AS BIGINT)) END) "
-        f"ELSE CAST(TRY_CAST({text} AS TIMESTAMPTZ) AS TIMESTAMP) END"
+        f"ELSE CAST(TRY_CAST(trim({column}) AS TIMESTAMPTZ) AS TIMESTAMP) END"
     )
