@@ -11,9 +11,11 @@ import duckdb
 import pyarrow.parquet as pq
 import pytest
 
+from wandr.lake import Lake, staged_dir
 from wandr.validation import csvfile, parallel
 from wandr.validation.columns import map_columns
 from wandr.validation.report import Limits
+from wandr.validation.stage import validate_and_stage
 
 HEADER = "event_id,person_id,camera_id,utc_time_started,utc_time_ended,face_score,shoe\n"
 
@@ -131,3 +133,21 @@ def test_a_chunk_that_is_not_utf8_hands_the_file_to_the_general_path(
 
 
 EVENT_LINE = [*csvfile.EVENT_COLUMNS].index("source_line")
+
+
+def test_staging_a_file_the_parallel_path_refuses_gives_the_general_result(
+    tmp_path: Path,
+) -> None:
+    rows = _rows()[:120]
+    rows[60] = 'e60,p1,c1,1709280060,1709280090,0.5,"red\nand blue"'
+    path = tmp_path / "events.csv"
+    path.write_text(HEADER + "\n".join(rows) + "\n")
+    general_report, general_rows = _general(str(path), str(tmp_path / "g"))
+    lake = Lake.local(tmp_path / "lake")
+    report = validate_and_stage(
+        lake, None, path.stat().st_size, "t1", "u1", "csv", path=str(path)
+    ).to_dict()
+    assert report == general_report
+    staged = lake.local_dir(staged_dir("events", "t1", "u1"))
+    assert _strip_files(_read(str(staged))) == _strip_files(general_rows)
+    assert not [p for p in os.listdir(staged) if p.startswith("_")]
