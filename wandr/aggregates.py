@@ -32,11 +32,12 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
+import pyarrow.parquet as pq
 from pyarrow import fs as pafs
 
 from wandr import crowd, dwell, occupancy
 from wandr.events import EVENT_SCHEMA, INSIGHT_SCHEMA, NOT_DETERMINED
-from wandr.lake import Lake, partition
+from wandr.lake import COMPRESSION, Lake, partition
 
 EVENT_COLUMNS_NEEDED = [
     "person_id",
@@ -104,6 +105,8 @@ class DayAggregates:
     tables: dict[str, pl.DataFrame]
     cells: list[Cell]
     days: list[str]
+    # per day, the later days its events end on (their occupancy sees this day's events)
+    reaches: dict[str, set[str]] = field(default_factory=dict)
 
 
 def _day(text: str) -> date:
@@ -217,6 +220,7 @@ def compute(
     days = sorted(set(days))
     tables: dict[str, list[pl.DataFrame]] = {}
     cells: list[Cell] = []
+    reaches: dict[str, set[str]] = {}
     for i in range(0, max(len(days), 1), batch_days()):
         batch = days[i : i + batch_days()]
         ins = insights
@@ -226,11 +230,12 @@ def compute(
             )
         part = _compute(_read_events(events_window, batch), ins, batch, rule, waiting_threshold_s)
         cells += part.cells
+        reaches.update(part.reaches)
         for name, frame in part.tables.items():
             if frame.height:
                 tables.setdefault(name, []).append(frame)
     joined = {name: pl.concat(frames, how="vertical_relaxed") for name, frames in tables.items()}
-    return DayAggregates(joined, cells, days)
+    return DayAggregates(joined, cells, days, reaches)
 
 
 def _compute(
@@ -269,7 +274,20 @@ def _compute(
     tables["agg_occupancy_minute"] = _occupancy_long(occ_keys, occ)
     tables["agg_insight_merge"] = _insight_merge(ins, days, fine, occ_keys, occ)
     cells = _cells(events, fine, dist, levels, tables["agg_crowd_hour"], occ_keys, occ)
-    return DayAggregates(tables, cells, days)
+    return DayAggregates(tables, cells, days, _reaches(events))
+
+
+def _reaches(events: _Events) -> dict[str, set[str]]:
+    """Per batch day, the other days its events end on: what `spill_days` asks, answered
+    from the pass's own arrays instead of a second scan."""
+    b = events.batch
+    end_day = events.end_us[b] // US_PER_DAY
+    cross = end_day != events.day[b]
+    pairs = np.unique(events.bday[b][cross] * (1 << 32) + end_day[cross])
+    out: dict[str, set[str]] = {d: set() for d in events.days}
+    for bday, epoch_day in zip(pairs >> 32, pairs & 0xFFFFFFFF, strict=True):
+        out[events.days[bday]].add(str(date(1970, 1, 1) + timedelta(days=int(epoch_day))))
+    return out
 
 
 # --- Events as integer codes -------------------------------------------------------------
@@ -322,12 +340,15 @@ class _Events:
 
 
 def _read_events(events_window: Any, days: list[str]) -> _Events:
-    """The pass's events: Parquet paths read with the small string columns as dictionaries
-    (no per-row strings), or a polars frame / Arrow table as given."""
+    """The pass's events: Parquet paths read with the person and the small string columns as
+    dictionaries (no per-row strings; the reader builds them far cheaper than encoding the
+    strings afterwards), or a polars frame / Arrow table as given."""
     if isinstance(events_window, list):
         if events_window:
             fmt = ds.ParquetFileFormat(
-                read_options=ds.ParquetReadOptions(dictionary_columns=list(_STRING_COLUMNS))
+                read_options=ds.ParquetReadOptions(
+                    dictionary_columns=["person_id", *_STRING_COLUMNS]
+                )
             )
             table = ds.dataset(events_window, format=fmt).to_table(columns=EVENT_COLUMNS_NEEDED)
         else:
@@ -367,6 +388,11 @@ def _sorted_codes(codes: np.ndarray, values: list[str | None], default: str | No
     return _Codes(lut[codes], names)
 
 
+def _coalesced(column: _Codes, default: str) -> _Codes:
+    """`column` with null and `default` as one value, re-coded from its codes (no string work)."""
+    return _sorted_codes(column.codes, list(column.names[:-1]), default)
+
+
 def _encode(table: pa.Table, days: list[str]) -> _Events:
     start = _timestamps_us(table.column("utc_time_started"))
     day = start // US_PER_DAY
@@ -383,10 +409,10 @@ def _encode(table: pa.Table, days: list[str]) -> _Events:
     for name in _STRING_COLUMNS:
         codes, values = _dictionary(table.column(name))
         strings[name] = _sorted_codes(codes, values, None)
-    keys = {}
-    for level, name in (("camera", "camera_id"), ("group", "camera_group_id")):
-        codes, values = _dictionary(table.column(name))
-        keys[level] = _sorted_codes(codes, values, "unknown")
+    keys = {
+        level: _coalesced(strings[name], "unknown")
+        for level, name in (("camera", "camera_id"), ("group", "camera_group_id"))
+    }
     return _Events(
         days=days,
         person=person,
@@ -474,14 +500,19 @@ def _fine_groups(events: _Events, thr: float) -> pl.DataFrame:
     hour, gender, age): every table and cell without distinct people is a roll-up of it."""
     b = events.batch
     s = events.strings
-    parts = [(events.bday[b], len(events.days))]
-    parts += [(s[name].codes[b], s[name].size) for name in _STRING_COLUMNS]
+    # The four camera columns first become one code of the combinations present (a few
+    # dozen), which keeps the whole key small enough for the bincount path of _group_ids.
+    camera = [(s[name].codes[b], s[name].size) for name in _STRING_COLUMNS[:4]]
+    combo, combos = _group_ids(_pack(camera))
+    parts = [(events.bday[b], len(events.days)), (combo, len(combos))]
+    parts += [(s[name].codes[b], s[name].size) for name in _STRING_COLUMNS[4:]]
     parts.append((((events.start_us[b] // 3_600_000_000) % 24), 24))
     ids, keys = _group_ids(_pack(parts))
     dwell = events.dwell[b]
     dmax = np.full(len(keys), -np.inf)
     np.maximum.at(dmax, ids, dwell)
-    cols = _unpack(keys, [size for _, size in parts])
+    day, combo_of_key, *rest = _unpack(keys, [size for _, size in parts])
+    cols = [day, *_unpack(combos[combo_of_key], [size for _, size in camera]), *rest]
     frame = pl.DataFrame(
         {
             "dt": _day_names(events, cols[0]),
@@ -542,7 +573,7 @@ def _demographics(events: _Events, fine: pl.DataFrame) -> pl.DataFrame:
     b = events.batch
     s = events.strings
     coalesced = {
-        name: _sorted_codes(s[name].codes, list(s[name].names[:-1]), NOT_DETERMINED)
+        name: _coalesced(s[name], NOT_DETERMINED)
         for name in ("gender_outcome", "age_group_outcome")
     }
     parts = [(events.bday[b], len(events.days)), (s["camera_id"].codes[b], s["camera_id"].size)]
@@ -725,27 +756,56 @@ def _islands(events: _Events, lr: _LevelRows) -> tuple[np.ndarray, np.ndarray, n
     return key[starts], sm[starts], np.maximum.reduceat(em, starts) + 1
 
 
+def _day_pieces(
+    key: np.ndarray, start: np.ndarray, end: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Islands cut at midnight as (key, epoch day, first minute of day, end minute of day).
+    Few islands cross midnight, so only those are repeated into one piece per day."""
+    per_day = occupancy.MINUTES_PER_DAY
+    first_day, last_day = start // per_day, (end - 1) // per_day
+    cross = np.flatnonzero(last_day > first_day)
+    pieces = last_day[cross] - first_day[cross] + 1
+    island = np.repeat(cross, pieces)
+    nth = np.arange(len(island)) - np.repeat(np.cumsum(pieces) - pieces, pieces)
+    day = first_day[island] + nth
+    lo = np.maximum(start[island] - day * per_day, 0)
+    hi = np.minimum(end[island] - day * per_day, per_day)
+    one = last_day == first_day
+    day_one = first_day[one]
+    return (
+        np.r_[key[one], key[island]],
+        np.r_[day_one, day],
+        np.r_[start[one] - day_one * per_day, lo],
+        np.r_[end[one] - day_one * per_day, hi],
+    )
+
+
+def _batch_day_index(events: _Events, epoch_day: np.ndarray) -> np.ndarray:
+    """Index in `events.days` of each epoch day, -1 for a day outside the batch."""
+    if len(epoch_day) == 0:
+        return np.zeros(0, np.int64)
+    low = int(epoch_day.min())
+    lut = np.full(int(epoch_day.max()) - low + 1, -1, np.int64)
+    for i, d in enumerate(events.days):
+        offset = (_day(d) - date(1970, 1, 1)).days - low
+        if 0 <= offset < len(lut):
+            lut[offset] = i
+    return lut[epoch_day - low]
+
+
 def _minutes(events: _Events, lr: _LevelRows) -> np.ndarray:
     """(batch day x key x 1440) occupancy of one level: islands cut at midnight, +1 at each
     piece's first minute and -1 after its last, one bincount and a running sum."""
     per_day = occupancy.MINUTES_PER_DAY
-    key, start, end = _islands(events, lr)
-    first_day, last_day = start // per_day, (end - 1) // per_day
-    pieces = last_day - first_day + 1
-    island = np.repeat(np.arange(len(key)), pieces)
-    nth = np.arange(len(island)) - np.repeat(np.cumsum(pieces) - pieces, pieces)
-    day = first_day[island] + nth
-    lo = np.maximum(start[island], day * per_day) - day * per_day
-    hi = np.minimum(end[island], (day + 1) * per_day) - day * per_day
-    epoch_days = np.array([(_day(d) - date(1970, 1, 1)).days for d in events.days], np.int64)
-    bday = np.searchsorted(epoch_days, day)
-    keep = (bday < len(epoch_days)) & (epoch_days[np.minimum(bday, len(epoch_days) - 1)] == day)
-    row = (bday[keep] * lr.keys.size + key[island][keep]) * (per_day + 1)
-    cells = len(epoch_days) * lr.keys.size * (per_day + 1)
+    key, day, lo, hi = _day_pieces(*_islands(events, lr))
+    bday = _batch_day_index(events, day)
+    keep = bday >= 0
+    row = (bday[keep] * lr.keys.size + key[keep]) * (per_day + 1)
+    cells = len(events.days) * lr.keys.size * (per_day + 1)
     diff = np.bincount(row + lo[keep], minlength=cells) - np.bincount(
         row + hi[keep], minlength=cells
     )
-    shaped = diff.reshape(len(epoch_days), lr.keys.size, per_day + 1)[:, :, :per_day]
+    shaped = diff.reshape(len(events.days), lr.keys.size, per_day + 1)[:, :, :per_day]
     return np.cumsum(shaped, axis=2)
 
 
@@ -949,7 +1009,34 @@ def write_tables(lake: Lake, tenant: str, aggs: DayAggregates) -> None:
             if part is None or part.height == 0:
                 lake.delete(rel)
             else:
-                lake.write_parquet(rel, part.to_arrow())
+                _write_parquet(lake, rel, part.to_arrow())
+
+
+def _dictionary_columns(table: pa.Table) -> list[str]:
+    """Columns whose values repeat (codes, names, counts): a dictionary there shrinks the
+    file. Person ids are nearly all distinct per day and floats and timestamps mostly are, so
+    a dictionary on them only costs hashing and a fallback (about half the write time)."""
+    out = []
+    for f in table.schema:
+        if f.name == "person_id" or pa.types.is_floating(f.type) or pa.types.is_timestamp(f.type):
+            continue
+        nested = pa.types.is_list(f.type) or pa.types.is_large_list(f.type)
+        out.append(f"{f.name}.list.element" if nested else f.name)
+    return out
+
+
+def _write_parquet(lake: Lake, rel: str, table: pa.Table) -> None:
+    """`Lake.write_parquet` with dictionaries only where values repeat (same codec)."""
+    local = lake.local_dir(rel)
+    if local is not None:
+        os.makedirs(os.path.dirname(local), exist_ok=True)
+    pq.write_table(
+        table,
+        lake.path(rel),
+        filesystem=lake.fs,
+        compression=COMPRESSION,
+        use_dictionary=_dictionary_columns(table),
+    )
 
 
 def batch_days() -> int:
@@ -961,27 +1048,27 @@ def batch_days() -> int:
 def recompute(
     lake: Lake, tenant: str, touched_days: list[str], rule: dwell.VisitRule = dwell.DEFAULT_RULE
 ) -> DayAggregates:
-    """Recompute and write the aggregates of the touched days (and the days they spill into)."""
-    days = sorted(set(touched_days))
+    """Recompute and write the aggregates of the touched days and the days they spill into
+    (`spill_days`). Days go in ascending batches; a touched day's spill days, found in its
+    own pass, join the queue, so the events are read once."""
+    touched = set(touched_days)
+    pending = sorted(touched)
+    done: list[str] = []
+    cells: list[Cell] = []
     with tempfile.TemporaryDirectory(dir=os.environ.get("WANDR_WORK_DIR")) as work:
-        touched = local_files(lake, "events", tenant, days, work)
-        extra = spill_days(touched, days) if days and touched else []
-        if lake.local_dir("") is None:
-            for path in touched:
-                os.remove(path)
-        days = sorted(set(days) | set(extra))
-        cells: list[Cell] = []
-        step = batch_days()
-        for i in range(0, len(days), step):
-            batch = days[i : i + step]
+        while pending:
+            batch, pending = pending[: batch_days()], pending[batch_days() :]
             events, insights = load(lake, tenant, batch, work)
             aggs = compute(events, insights, batch, rule)
             write_tables(lake, tenant, aggs)
             cells += aggs.cells
+            done += batch
+            spilled = {d for day in batch if day in touched for d in aggs.reaches.get(day, ())}
+            pending = sorted(set(pending) | (spilled - touched - set(done)))
             if lake.local_dir("") is None:
                 for path in events:
                     os.remove(path)
-    return DayAggregates({}, sorted(cells, key=lambda c: (c.dt, c.level, c.key)), days)
+    return DayAggregates({}, sorted(cells, key=lambda c: (c.dt, c.level, c.key)), sorted(done))
 
 
 def tenant_days(lake: Lake, tenant: str, table: str = "events") -> list[str]:

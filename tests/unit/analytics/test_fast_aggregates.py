@@ -5,12 +5,16 @@ across midnight, repeat visitors, overlapping events, null cameras, groups and g
 from __future__ import annotations
 
 from datetime import date, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import polars as pl
+import pyarrow as pa
 import pytest
 
 from wandr import aggregates, crowd, dwell, occupancy
+from wandr.events import EVENT_SCHEMA
+from wandr.lake import Lake, data_file
 
 DAYS = ["2024-03-01", "2024-03-02", "2024-03-03"]
 
@@ -174,3 +178,39 @@ def test_one_day_batches_and_the_sorting_fallback_give_the_same_aggregates(
     assert [(c.dt, c.level, c.key, c.events, c.visitors) for c in other.cells] == [
         (c.dt, c.level, c.key, c.events, c.visitors) for c in aggs.cells
     ]
+
+
+def _lake_of(events: pl.DataFrame, root: str) -> Lake:
+    """A local lake holding `events` in one file per start day."""
+    lake = Lake.local(root)
+    frame = events.with_columns(pl.col("utc_time_started").dt.date().cast(pl.String).alias("d"))
+    for (day,), part in frame.partition_by("d", as_dict=True).items():
+        table = part.drop("d").to_arrow()
+        columns = {
+            f.name: table.column(f.name).cast(f.type)
+            if f.name in table.column_names
+            else pa.nulls(table.num_rows, f.type)
+            for f in EVENT_SCHEMA
+        }
+        lake.write_parquet(
+            data_file("events", "t", str(day), "u1"), pa.table(columns, schema=EVENT_SCHEMA)
+        )
+    return lake
+
+
+def test_recomputing_one_day_also_recomputes_the_days_its_events_run_into(
+    events: pl.DataFrame, tmp_path: Path
+) -> None:
+    lake = _lake_of(events, str(tmp_path))
+    full = aggregates.recompute(lake, "t", aggregates.tenant_days(lake, "t"))
+    files = aggregates.local_files(lake, "events", "t", DAYS[:1], str(tmp_path))
+    spilled = aggregates.spill_days(files, DAYS[:1])
+    assert spilled == DAYS[1:2]
+    one = aggregates.recompute(lake, "t", DAYS[:1])
+    assert one.days == DAYS[:2]
+    expected = [c for c in full.cells if c.dt in one.days]
+    assert [(c.dt, c.level, c.key, c.events, c.visitors) for c in one.cells] == [
+        (c.dt, c.level, c.key, c.events, c.visitors) for c in expected
+    ]
+    for mine, theirs in zip(one.cells, expected, strict=True):
+        assert np.array_equal(mine.occupancy, theirs.occupancy)
