@@ -18,11 +18,9 @@ from __future__ import annotations
 
 import base64
 import contextlib
-import ctypes
 import importlib
 import mimetypes
 import os
-import signal
 import subprocess
 import sys
 import threading
@@ -140,10 +138,21 @@ def create_app() -> ChaliceWsgi:
     return ChaliceWsgi(load_chalice_app())
 
 
-def _die_with_parent() -> None:
-    """In the child before exec: SIGTERM it when the stack's process dies (Linux)."""
-    with contextlib.suppress(OSError, AttributeError):
-        ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+# Run first in the fresh (single-threaded) child, then replaced by granian: on Linux the child
+# gets SIGTERM when the stack's process dies, so no worker outlives a killed stack and holds
+# its port (Linux ties the signal to the thread that started the child: LocalStack.start runs
+# in a thread that lives as long as the stack). preexec_fn would do this in the forked child,
+# which is unsafe in a process with threads.
+_LAUNCH = """
+import ctypes, os, signal, sys
+try:
+    ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG, kept across exec
+except (OSError, AttributeError):
+    pass
+if os.getppid() != int(sys.argv[1]):
+    sys.exit("the local stack is gone")
+os.execv(sys.executable, [sys.executable, "-m", "granian", *sys.argv[2:]])
+"""
 
 
 class WorkerServer:
@@ -165,8 +174,9 @@ class WorkerServer:
     def command(self) -> list[str]:
         return [
             sys.executable,
-            "-m",
-            "granian",
+            "-c",
+            _LAUNCH,
+            str(os.getpid()),
             "--interface",
             "wsgi",
             "--factory",
@@ -187,9 +197,7 @@ class WorkerServer:
         ]
 
     def start(self, timeout: float = 60.0) -> None:
-        self._process = subprocess.Popen(
-            self.command(), env=dict(os.environ), preexec_fn=_die_with_parent
-        )
+        self._process = subprocess.Popen(self.command(), env=dict(os.environ))
         deadline = time.monotonic() + timeout
         while time.monotonic() < deadline:
             if self._process.poll() is not None:
