@@ -139,8 +139,8 @@ def select_sql(
         col = person if name == "person_id" else name
         check = formula_flag(col) if name in by_name else "false"
         flags.append(f"{check} AS _f_{name}")
-    numbers = ", ".join(f"{times.sql_number(c)} AS _n_{c}" for c in _TIME_COLUMNS)
-    parsed = ", ".join(f"{times.sql(c, f'_n_{c}')} AS _t_{c}" for c in _TIME_COLUMNS)
+    numbers = ", ".join(f"{times.sql_millis(times.sql_number(c))} AS _m_{c}" for c in _TIME_COLUMNS)
+    parsed = ", ".join(f"{times.sql(c, f'_m_{c}')} AS _t_{c}" for c in _TIME_COLUMNS)
     lo, hi = f"TIMESTAMP '{limits.min_year:04d}-01-01'", f"TIMESTAMP '{limits.max_year:04d}-01-01'"
     checks = [
         ("_pid IS NULL OR _pid = ''", "person_id is empty", "person_id", "_pid"),

@@ -12,7 +12,7 @@ import polars as pl
 
 _EPOCH_MS_ABOVE = 1e11  # a number this large is milliseconds, not seconds
 _ZONED = ("%Y-%m-%dT%H:%M:%S%.f%:z", "%Y-%m-%dT%H:%M%:z")
-_NAIVE = ("%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y/%m/%dT%H:%M:%S%.f", "%Y-%m-%d")
+_NAIVE = ("%Y-%m-%dT%H:%M:%S%.f", "%Y-%m-%dT%H:%M", "%Y/%m/%dT%H:%M:%S%.f")
 
 
 def parse(values: pl.Series) -> pl.Series:
@@ -34,9 +34,12 @@ def parse(values: pl.Series) -> pl.Series:
         text.filter(todo)
         .str.replace(r"[zZ]$", "+00:00")
         .str.replace(r"^(\d{4}[-/]\d\d[-/]\d\d)[ T]", "${1}T")
-        .str.replace(r"([+-]\d\d)(\d\d)$", "${1}:${2}")
-        .str.replace(r"([+-]\d\d)$", "${1}:00")
     )
+    zoned = iso.str.replace(r"([+-]\d\d)(\d\d)$", "${1}:${2}").str.replace(
+        r"([+-]\d\d)$", "${1}:00"
+    )
+    # Only a value with a time part has a zone ("2024-03-01" ends in "-01", not a zone).
+    iso = pl.select(pl.when(iso.str.contains("T")).then(zoned).otherwise(iso)).to_series()
     parsed = pl.Series(values.name, [None] * len(iso), pl.Datetime("ms"))
     for fmt in _ZONED:
         attempt = iso.str.to_datetime(
@@ -45,6 +48,8 @@ def parse(values: pl.Series) -> pl.Series:
         parsed = parsed.fill_null(attempt)
     for fmt in _NAIVE:
         parsed = parsed.fill_null(iso.str.to_datetime(fmt, strict=False, time_unit="ms"))
+    # A bare date is its midnight (polars' to_datetime no longer takes a date-only format).
+    parsed = parsed.fill_null(iso.str.to_date("%Y-%m-%d", strict=False).cast(pl.Datetime("ms")))
     return millis.scatter(todo.arg_true(), parsed).alias(values.name)
 
 
@@ -53,21 +58,24 @@ def sql_number(column: str) -> str:
     return f"TRY_CAST({column} AS DOUBLE)"
 
 
-def sql(column: str, number: str | None = None) -> str:
+def sql_millis(number: str) -> str:
+    """Step 2 of `sql`: epoch seconds or milliseconds as whole milliseconds (half to even,
+    as polars rounds)."""
+    scale = f"CASE WHEN abs({number}) > {_EPOCH_MS_ABOVE} THEN 1.0 ELSE 1000.0 END"
+    return f"round_even({number} * {scale}, 0)"
+
+
+def sql(column: str, millis: str | None = None) -> str:
     """The same rules as `parse`, as a DuckDB expression over a VARCHAR column.
 
-    `number` names a column already holding `sql_number(column)`: computing it once per row
-    in a subquery, instead of in each branch here, makes the expression three times cheaper.
-    Needs the session time zone UTC (naive ISO text is UTC). Epoch values are rounded half
-    to even to whole milliseconds, as polars does; values beyond year ~5000 are null.
+    `millis` names a column already holding `sql_millis(sql_number(column))`: computing the
+    steps once per row in subqueries, instead of in each branch here, makes the expression
+    about three times cheaper. Needs the session time zone UTC (naive ISO text is UTC);
+    values beyond year ~5000 are null.
     """
-    number = number or sql_number(column)
-    millis = (
-        f"round_even(CASE WHEN abs({number}) > {_EPOCH_MS_ABOVE} THEN {number} "
-        f"ELSE {number} * 1000.0 END, 0)"
-    )
+    millis = millis or sql_millis(sql_number(column))
     return (
-        f"CASE WHEN {number} IS NOT NULL THEN "
+        f"CASE WHEN {millis} IS NOT NULL THEN "
         f"(CASE WHEN abs({millis}) < 1e14 THEN epoch_ms(CAST({millis} AS BIGINT)) END) "
         f"ELSE CAST(TRY_CAST(trim({column}) AS TIMESTAMPTZ) AS TIMESTAMP) END"
     )
