@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
@@ -735,20 +736,22 @@ def _person_days(events: _Events, rule: dwell.VisitRule) -> pl.DataFrame:
 
 @dataclass
 class _LevelRows:
-    """All rows of the pass sorted by (level key, person, start) and the level's key codes."""
+    """All rows of the pass sorted by (level key, person, start), the level's key codes, and
+    the key and person of each sorted row (islands and visitors both walk them)."""
 
     level: str
     keys: _Codes
     rows: np.ndarray
+    key: np.ndarray
+    person: np.ndarray
 
 
 def _islands(events: _Events, lr: _LevelRows) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per key and person, merged minute ranges (key, first minute, last minute + 1): an event
     continues an island while it starts no later than one minute after the furthest end."""
-    rows = lr.rows
-    key, person = lr.keys.codes[rows], events.person[rows]
+    rows, key = lr.rows, lr.key
     sm, em = events.start_us[rows] // US_PER_MINUTE, events.end_us[rows] // US_PER_MINUTE
-    first = _run_starts(key, person)
+    first = _run_starts(key, lr.person)
     new = first | (sm - 1 > _reach_before(em, first))
     starts = np.flatnonzero(new)
     if len(starts) == 0:
@@ -830,23 +833,26 @@ def _levels(events: _Events) -> list[_LevelRows]:
     """Every row of the pass sorted by (key, person, start) for the camera, group and site
     levels: one argsort by person and start, then a stable radix sort by each level's key."""
     by_person = _person_order(events, np.arange(len(events.day)))
+    person = events.person[by_person]
     out = []
     for level in ("camera", "group"):
         keys = events.keys[level]
         small = keys.codes[by_person].astype(np.int16 if keys.size < 2**15 else np.int32)
-        out.append(_LevelRows(level, keys, by_person[np.argsort(small, kind="stable")]))
+        order = np.argsort(small, kind="stable")
+        out.append(_LevelRows(level, keys, by_person[order], small[order], person[order]))
     site = _Codes(np.zeros(len(events.day), np.int32), [occupancy.SITE])
-    out.append(_LevelRows("site", site, by_person))
+    out.append(_LevelRows("site", site, by_person, np.zeros(len(person), np.int16), person))
     return out
 
 
 def _level_visitors(events: _Events, lr: _LevelRows) -> np.ndarray:
-    """(batch day x key) distinct people: runs of (key, person, day) in the level's order."""
-    rows = lr.rows[events.batch[lr.rows]]
-    key = lr.keys.codes[rows]
-    first = _run_starts(key, events.person[rows], events.day[rows])
+    """(batch day x key) distinct people: runs of (key, person, day) in the level's order that
+    fall on a batch day. The previous day sorts before a batch day within (key, person), so
+    these are the runs of the batch rows alone, without cutting those rows out first."""
+    first = _run_starts(lr.key, lr.person, events.day[lr.rows]) & events.batch[lr.rows]
     size = len(events.days) * lr.keys.size
-    counts = np.bincount(events.bday[rows][first] * lr.keys.size + key[first], minlength=size)
+    day = events.bday[lr.rows[first]]
+    counts = np.bincount(day * lr.keys.size + lr.key[first], minlength=size)
     return counts.reshape(len(events.days), lr.keys.size)
 
 
@@ -981,9 +987,11 @@ def _occupancy_long(keys: list[tuple[str, str, str]], minutes: np.ndarray) -> pl
     dts = np.array([k[0] for k in keys], dtype="datetime64[m]")
     return pl.DataFrame(
         {
-            "dt": np.array([k[0] for k in keys], dtype=object)[rows].astype(str),
-            "level": np.array([k[1] for k in keys], dtype=object)[rows].astype(str),
-            "key": np.array([k[2] for k in keys], dtype=object)[rows].astype(str),
+            # the strings of the (few) keys, gathered per row, not a Python string per row
+            **{
+                name: pl.Series([k[i] for k in keys], dtype=pl.String).gather(rows)
+                for i, name in enumerate(("dt", "level", "key"))
+            },
             "minute": (dts[rows] + cols.astype("timedelta64[m]")).astype("datetime64[ms]"),
             "occupancy": minutes[rows, cols].astype(np.int64),
         },
@@ -1055,12 +1063,19 @@ def recompute(
     pending = sorted(touched)
     done: list[str] = []
     cells: list[Cell] = []
-    with tempfile.TemporaryDirectory(dir=os.environ.get("WANDR_WORK_DIR")) as work:
+    writing: Future[None] | None = None
+    with (
+        tempfile.TemporaryDirectory(dir=os.environ.get("WANDR_WORK_DIR")) as work,
+        ThreadPoolExecutor(max_workers=1) as writer,
+    ):
         while pending:
             batch, pending = pending[: batch_days()], pending[batch_days() :]
             events, insights = load(lake, tenant, batch, work)
             aggs = compute(events, insights, batch, rule)
-            write_tables(lake, tenant, aggs)
+            if writing is not None:  # one batch's tables in flight at most: bounded memory
+                writing.result()
+            # Parquet encoding and upload release the GIL: the next batch computes meanwhile
+            writing = writer.submit(write_tables, lake, tenant, aggs)
             cells += aggs.cells
             done += batch
             spilled = {d for day in batch if day in touched for d in aggs.reaches.get(day, ())}
@@ -1068,6 +1083,8 @@ def recompute(
             if lake.local_dir("") is None:
                 for path in events:
                     os.remove(path)
+        if writing is not None:
+            writing.result()
     return DayAggregates({}, sorted(cells, key=lambda c: (c.dt, c.level, c.key)), sorted(done))
 
 
