@@ -365,12 +365,13 @@ def _timestamps_us(column: pa.ChunkedArray) -> np.ndarray:
     return np.asarray(column.cast(pa.timestamp("us")).cast(pa.int64()).to_numpy())
 
 
-def _dictionary(column: pa.ChunkedArray) -> tuple[np.ndarray, list[str | None]]:
-    """(codes, values) of a string column, null as code len(values)."""
+def _dictionary(column: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
+    """(codes, values) of a string column, null as code len(values). The values stay Arrow:
+    a pass has hundreds of thousands of person ids, too many to make Python strings of."""
     if not pa.types.is_dictionary(column.type):
         column = pc.dictionary_encode(column)
     column = pa.chunked_array(column.chunks, column.type).unify_dictionaries()
-    values: list[str | None] = column.chunk(0).dictionary.to_pylist() if column.num_chunks else []
+    values = column.chunk(0).dictionary if column.num_chunks else pa.array([], pa.string())
     indices = pa.chunked_array([c.indices for c in column.chunks], pa.int32())
     codes = pc.fill_null(indices, len(values)).to_numpy() if len(indices) else np.zeros(0)
     return np.asarray(codes, np.int32), values
@@ -409,7 +410,7 @@ def _encode(table: pa.Table, days: list[str]) -> _Events:
     strings = {}
     for name in _STRING_COLUMNS:
         codes, values = _dictionary(table.column(name))
-        strings[name] = _sorted_codes(codes, values, None)
+        strings[name] = _sorted_codes(codes, values.to_pylist(), None)
     keys = {
         level: _coalesced(strings[name], "unknown")
         for level, name in (("camera", "camera_id"), ("group", "camera_group_id"))
@@ -417,7 +418,7 @@ def _encode(table: pa.Table, days: list[str]) -> _Events:
     return _Events(
         days=days,
         person=person,
-        person_names=pa.array(person_names, pa.string()),
+        person_names=person_names.cast(pa.string()),
         start_us=start,
         end_us=_timestamps_us(table.column("utc_time_ended")),
         dwell=np.asarray(table.column("dwell_s").to_numpy(), np.float64),
@@ -1048,7 +1049,7 @@ def _write_parquet(lake: Lake, rel: str, table: pa.Table) -> None:
 
 
 def batch_days() -> int:
-    """Days aggregated per DuckDB pass (WANDR_AGG_BATCH_DAYS, default 4): every aggregate is
+    """Days aggregated per pass (WANDR_AGG_BATCH_DAYS, default 4): every aggregate is
     a per-day fact, so batching bounds memory by a few days of events, whatever the history."""
     return max(1, int(os.environ.get("WANDR_AGG_BATCH_DAYS") or 4))
 
