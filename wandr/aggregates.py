@@ -320,7 +320,10 @@ class _Codes:
 
 @dataclass
 class _Events:
-    """One pass: the events starting on the batch days and the day before each.
+    """One pass: the events starting on the batch days, and those of the day before each
+    that run past its midnight (the others cannot change a batch day's occupancy: an island
+    they end before midnight, or continue at the midnight minute, has the same piece after
+    midnight without them).
 
     `day` is the start's epoch day; `bday` its index in `days` (-1 for a previous day,
     which only occupancy reads); `batch` marks the rows of `days`. Validated events always
@@ -400,9 +403,10 @@ def _encode(table: pa.Table, days: list[str]) -> _Events:
     day = start // US_PER_DAY
     epoch_days = [(_day(d) - date(1970, 1, 1)).days for d in days]
     window = [(_day(d) - date(1970, 1, 1)).days for d in window_days(days)]
-    keep = np.isin(day, window)
+    end = _timestamps_us(table.column("utc_time_ended"))
+    keep = np.isin(day, epoch_days) | (np.isin(day, window) & (end // US_PER_DAY > day))
     table = table.filter(pa.array(keep)) if not keep.all() else table
-    start, day = start[keep], day[keep]
+    start, day, end = start[keep], day[keep], end[keep]
     bday = np.full(len(day), -1, np.int64)
     for i, d in enumerate(epoch_days):
         bday[day == d] = i
@@ -420,7 +424,7 @@ def _encode(table: pa.Table, days: list[str]) -> _Events:
         person=person,
         person_names=person_names.cast(pa.string()),
         start_us=start,
-        end_us=_timestamps_us(table.column("utc_time_ended")),
+        end_us=end,
         dwell=np.asarray(table.column("dwell_s").to_numpy(), np.float64),
         day=day,
         bday=bday,
