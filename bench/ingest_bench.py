@@ -165,6 +165,25 @@ def _child(which: str, path: str) -> None:
     print(f"RESULT|{wall:.1f}|{peak_mb:.0f}|{cpu:.1f}|{detail}; load {load:.1f}")
 
 
+def _run_child(which: str, rows: int, path: Path) -> tuple[float, float | None, float | None, str]:
+    """Run one side in its own process: (wall s, peak MB, CPU s, detail). A side that dies
+    (the pandas one can run out of memory on big files) is recorded as such, not hidden."""
+    t0 = time.perf_counter()
+    out = subprocess.run(
+        [sys.executable, __file__, str(rows), "--child", which, "--path", str(path)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+    wall = time.perf_counter() - t0
+    line = next((x for x in out.stdout.splitlines() if x.startswith("RESULT|")), None)
+    if out.returncode != 0 or line is None:
+        why = "killed (SIGKILL: out of memory?)" if out.returncode == -9 else out.stderr[-300:]
+        return wall, None, None, f"failed after {wall:.0f} s: {why}"
+    _, w, peak, cpu, detail = line.split("|", 4)
+    return float(w), float(peak), float(cpu), detail
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("rows", type=int)
@@ -182,39 +201,39 @@ def main() -> None:
     if not path.exists():
         write_events_csv(path, args.rows, seed=args.seed)
     size_mb = path.stat().st_size / 2**20
+    load_before = os.getloadavg()[0]
     results = {}
     for which in ["wandr"] + ([] if args.skip_pandas else ["pandas"]):
-        out = subprocess.run(
-            [sys.executable, __file__, str(args.rows), "--child", which, "--path", str(path)],
-            capture_output=True,
-            text=True,
-            check=True,
-            cwd=ROOT,
-        )
-        line = next(x for x in out.stdout.splitlines() if x.startswith("RESULT|"))
-        _, wall, peak, cpu, detail = line.split("|", 4)
-        results[which] = (float(wall), float(peak), float(cpu), detail)
-        print(which, wall, "s", peak, "MB", cpu, "CPU s", detail)
-    speedup = (
-        f"{results['pandas'][0] / results['wandr'][0]:.1f}x" if "pandas" in results else "not run"
-    )
+        results[which] = _run_child(which, args.rows, path)
+        print(which, *results[which])
+    pw = results.get("pandas")
+    w = results["wandr"]
+    speedup = "not run"
+    if pw is not None:
+        ratio = pw[0] / w[0]
+        speedup = f"{ratio:.1f}x" if pw[1] is not None else f"more than {ratio:.1f}x"
     stamp = datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC")
     machine = (
         f"{platform.machine()}, {os.cpu_count()} cores (shared), Python {platform.python_version()}"
-        f", load {os.getloadavg()[0]:.1f}"
+        f", load {load_before:.1f} before, {os.getloadavg()[0]:.1f} after"
     )
     RESULTS.parent.mkdir(parents=True, exist_ok=True)
     if not RESULTS.exists():
         RESULTS.write_text("# Ingest benchmark\n")
-    pw = results.get("pandas", (None, None, None, ""))
-    w = results["wandr"]
+
+    def cell(value: float | None) -> str:
+        return "-" if value is None else f"{value:.1f}"
+
+    p = pw or (None, None, None, "not run")
     with RESULTS.open("a") as f:
         f.write(
             "\n| date | machine, load | rows | CSV MB | Wandr wall s | Wandr CPU s | Wandr peak MB "
-            "| pandas wall s | pandas CPU s | pandas peak MB | speed-up (wall) | Wandr detail |\n"
-            "|---|---|---|---|---|---|---|---|---|---|---|---|\n"
-            f"| {stamp} | {machine} | {args.rows} | {size_mb:.0f} | {w[0]} | {w[2]} | {w[1]:.0f} "
-            f"| {pw[0]} | {pw[2]} | {pw[1]} | {speedup} | {w[3]} |\n"
+            "| pandas wall s | pandas CPU s | pandas peak MB | speed-up (wall) | Wandr detail "
+            "| pandas detail |\n"
+            "|---|---|---|---|---|---|---|---|---|---|---|---|---|\n"
+            f"| {stamp} | {machine} | {args.rows} | {size_mb:.0f} | {cell(w[0])} | {cell(w[2])} "
+            f"| {cell(w[1])} | {cell(p[0])} | {cell(p[2])} | {cell(p[1])} | {speedup} | {w[3]} "
+            f"| {p[3]} |\n"
         )
 
 
