@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+import threading
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import date, timedelta
@@ -123,8 +124,11 @@ def _connect() -> Any:
     con.execute(f"SET memory_limit='{os.environ.get('WANDR_DUCKDB_MEMORY', '1200MB')}'")
     con.execute(f"SET threads={int(os.environ.get('WANDR_DUCKDB_THREADS', 2))}")
     con.execute("SET TimeZone='UTC'")
+    # One spill directory per thread: DuckDB instances name their temp files alike, and two
+    # spilling into one directory at once overwrite each other's.
     spill = os.environ.get("WANDR_WORK_DIR") or tempfile.gettempdir()
-    con.execute(f"SET temp_directory='{os.path.join(spill, 'wandr-duckdb-agg')}'")
+    own = f"wandr-duckdb-agg-{os.getpid()}-{threading.get_ident()}"
+    con.execute(f"SET temp_directory='{os.path.join(spill, own)}'")
     return con
 
 

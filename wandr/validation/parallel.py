@@ -38,10 +38,7 @@ from wandr.validation.csvfile import _STRING_COLUMNS, _q
 from wandr.validation.report import InvalidUpload, Limits, Report
 
 _COPY_BLOCK = 16 << 20
-# DuckDB 1.5.5 crashes (SIGSEGV) when two connections run COPY ... PARTITION_BY at the same
-# time in one process (seen at 10 M rows). One partitioned write at a time; the other chunk
-# keeps scanning meanwhile. (One plain COPY per day instead cost 2.5x more CPU.)
-_PARTITIONED_WRITE = threading.Lock()
+
 _LAKE_COLUMNS = ", ".join(
     "_line AS source_line" if c == "source_line" else c for c in EVENT_COLUMNS
 )
@@ -190,7 +187,10 @@ def _scan_one(job: _Job, k: int, chunk_path: str, base: int, records: int) -> Ch
     the bad and the possibly repeated ones aside."""
     if job.failed.is_set():
         raise NotFastPath("another chunk failed")
-    con = csvfile.connect(job.work, memory_limit=job.memory, threads=1)
+    # A spill directory of its own: DuckDB instances name their temp files alike, and two
+    # sharing a directory overwrite each other's (read errors, then crashes).
+    spill = os.path.join(job.work, f"spill-{k:05d}")
+    con = csvfile.connect(spill, memory_limit=job.memory, threads=1)
     try:
         source = csvfile.source_sql(chunk_path, job.sniffed, job.limits, rejects=k)
         select = csvfile.select_sql(job.sniffed, job.cmap, job.upload_id, job.limits, k, source)
@@ -260,12 +260,11 @@ def _write_days(con: Any, query: str, out_dir: str, prefix: str) -> list[str]:
     """Write `query`'s rows by day under a directory of this writer's own (`_finish` moves
     the files into place)."""
     own = os.path.join(out_dir, f"_{prefix}")
-    with _PARTITIONED_WRITE:
-        written = con.execute(
-            f"COPY ({query}) TO {_q(own)} (FORMAT parquet, COMPRESSION zstd, "
-            "COMPRESSION_LEVEL 1, PARTITION_BY (dt), OVERWRITE_OR_IGNORE true, "
-            f"FILENAME_PATTERN '{prefix}-{{i}}', RETURN_FILES true)"
-        ).fetchone()[1]
+    written = con.execute(
+        f"COPY ({query}) TO {_q(own)} (FORMAT parquet, COMPRESSION zstd, "
+        "COMPRESSION_LEVEL 1, PARTITION_BY (dt), OVERWRITE_OR_IGNORE true, "
+        f"FILENAME_PATTERN '{prefix}-{{i}}', RETURN_FILES true)"
+    ).fetchone()[1]
     return list(written)
 
 
