@@ -27,6 +27,7 @@ it is missing, and otherwise says so.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import os
 import platform
@@ -144,6 +145,33 @@ def warm(api_url: str, token: str, path: str, connections: int = 16) -> None:
         list(pool.map(one, range(connections)))
 
 
+class GcPauses:
+    """Times every collection of the cyclic garbage collector in this process, which is the
+    stack's: moto answers each card's version read here, and a collection holds the
+    interpreter lock (so every in-flight GetItem) for as long as it runs."""
+
+    def __init__(self) -> None:
+        self.pauses: list[tuple[int, float]] = []  # (generation, seconds)
+        self._started = 0.0
+        gc.callbacks.append(self._callback)
+
+    def _callback(self, phase: str, info: dict) -> None:
+        if phase == "start":  # one collection at a time: the collector does not nest
+            self._started = time.perf_counter()
+        else:
+            self.pauses.append((info["generation"], time.perf_counter() - self._started))
+
+    def since(self, mark: int) -> dict:
+        seen = self.pauses[mark:]
+        return {
+            "gc_full": sum(1 for generation, _ in seen if generation == 2),
+            "gc_max": max((s for _, s in seen), default=0.0) * 1000,
+        }
+
+
+GC = GcPauses()
+
+
 def wrk(
     binary: str, script: str, url: str, token: str, clients: int, seconds: int, timeout: int
 ) -> dict:
@@ -161,6 +189,7 @@ def wrk(
         url,
     ]
     busy0, mine0 = _cpu_seconds()
+    mark = len(GC.pauses)
     out = subprocess.run(command, check=True, capture_output=True, text=True).stdout
     busy1, mine1 = _cpu_seconds()
     line = next(x for x in out.splitlines() if x.startswith("WANDR "))
@@ -176,6 +205,7 @@ def wrk(
         "errors": result["errors"],
         "load1": os.getloadavg()[0],
         "others": max(0.0, (busy1 - busy0) - (mine1 - mine0)) / seconds,  # cores
+        **GC.since(mark),
     }
 
 
@@ -291,24 +321,29 @@ def write_report(rows: list[dict], loaded: str, quiet: str, args: argparse.Names
         "served by werkzeug threads inside the stack's process (the old arrangement). "
         "`other work` is the CPU the rest of the machine used during the row's measurement "
         "(all busy time minus this bench's processes, in cores out of 2); the load average "
-        "cannot tell it, since the server's own runnable threads count in it.",
+        "cannot tell it, since the server's own runnable threads count in it. `stack GC` "
+        "counts the full (generation-2) collections of the stack's process during the row and "
+        "its longest collection of any generation (`gc.callbacks`): each holds the interpreter "
+        "lock of the process that answers every card's version read.",
         "",
         f"Data: {loaded}. Load before measuring: {quiet}.",
         "",
         "| endpoint | 1 client p50 ms | response bytes | requests | p50 ms | p95 ms | p99 ms "
-        "| req/s | non-2xx | other work (cores) | werkzeug in-process p50 / p99 ms |",
-        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| req/s | non-2xx | other work (cores) | stack GC: full collections, longest ms "
+        "| werkzeug in-process p50 / p99 ms |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for r in rows:
         if r.get("missing"):
-            lines.append(f"| `{r['path']}` | not served yet | | | | | | | | | |")
+            lines.append(f"| `{r['path']}` | not served yet | | | | | | | | | | |")
             continue
         alt = r.get("alt")
         alt_text = f"{alt['p50']:.1f} / {alt['p99']:.1f}" if alt else ""
         lines.append(
             f"| `{r['path']}` | {r['single_p50']:.1f} | {r['bytes']} | {r['n']} | "
             f"{r['p50']:.1f} | {r['p95']:.1f} | {r['p99']:.1f} | {r['rps']:.0f} | "
-            f"{r['non2xx'] + r['errors']} | {r['others']:.2f} | {alt_text} |"
+            f"{r['non2xx'] + r['errors']} | {r['others']:.2f} | "
+            f"{r['gc_full']}, {r['gc_max']:.0f} | {alt_text} |"
         )
     load = os.getloadavg()
     lines += [
