@@ -224,9 +224,9 @@ def settle() -> None:
 
     After a load the process holds what it keeps until the next upload: the decoded cells,
     the modules and botocore models the first requests imported. Python's full (generation-2)
-    collection walks every tracked object, and an API process that has loaded a tenant holds
-    about 700,000: each pass took 250-500 ms holding the interpreter lock, so every request
-    in the process stalled at once (the p99 misses at 50 clients). `gc.freeze()` moves them
+    collection walks every tracked object: in an API worker that had loaded a tenant each
+    pass took 250-515 ms holding the interpreter lock, so every request in the process
+    stalled at once (the p99 misses at 50 clients). `gc.freeze()` moves them
     to the permanent generation, so later passes walk only what was allocated since.
     Reference counting still frees frozen objects; only a frozen object that later becomes
     part of a reference cycle is never reclaimed, which is why this runs once per load
