@@ -77,9 +77,27 @@ class _Job:
     candidates: str  # Parquet of the hashes of repeated event_ids
     failed: threading.Event = field(default_factory=threading.Event)
 
-    @property
-    def memory(self) -> str:
-        return f"{max(256, csvfile.memory_mb() // workers())}MB"
+    connections: dict[int, Any] = field(default_factory=dict)  # thread id -> its DuckDB
+
+    def connection(self) -> Any:
+        """This thread's DuckDB connection, kept for all its chunks (a fresh instance per chunk
+        paid for its memory again in page faults). Each has a spill directory of its own:
+        DuckDB instances name their temp files alike, and two sharing a directory overwrite
+        each other's (read errors, then crashes)."""
+        key = threading.get_ident()
+        if key not in self.connections:
+            memory = f"{max(256, csvfile.memory_mb() // workers())}MB"
+            spill = os.path.join(self.work, f"spill-{key}")
+            con = csvfile.connect(spill, memory_limit=memory, threads=1)
+            con.execute(
+                f"CREATE TEMP TABLE cand AS SELECT h FROM read_parquet({_q(self.candidates)})"
+            )
+            self.connections[key] = con
+        return self.connections[key]
+
+    def close(self) -> None:
+        for con in self.connections.values():
+            con.close()
 
 
 def workers() -> int:
@@ -116,7 +134,11 @@ def validate_to_days(
     try:
         candidates = _repeated_ids(con, path, sniffed, cmap, limits, work)
         job = _Job(sniffed, cmap, upload_id, limits, work, out_dir, candidates)
-        return _finish(con, _scan_chunks(path, plan, job), job)
+        try:
+            outputs = _scan_chunks(path, plan, job)
+        finally:
+            job.close()
+        return _finish(con, outputs, job)
     finally:
         con.close()
 
@@ -187,15 +209,12 @@ def _scan_one(job: _Job, k: int, chunk_path: str, base: int, records: int) -> Ch
     the bad and the possibly repeated ones aside."""
     if job.failed.is_set():
         raise NotFastPath("another chunk failed")
-    # A spill directory of its own: DuckDB instances name their temp files alike, and two
-    # sharing a directory overwrite each other's (read errors, then crashes).
-    spill = os.path.join(job.work, f"spill-{k:05d}")
-    con = csvfile.connect(spill, memory_limit=job.memory, threads=1)
+    con = job.connection()
     try:
         source = csvfile.source_sql(chunk_path, job.sniffed, job.limits, rejects=k)
         select = csvfile.select_sql(job.sniffed, job.cmap, job.upload_id, job.limits, k, source)
-        con.execute(f"CREATE TEMP TABLE cand AS SELECT h FROM read_parquet({_q(job.candidates)})")
-        con.execute(f"""CREATE TEMP TABLE c AS SELECT *, CAST(utc_time_started AS DATE) AS dt,
+        con.execute(f"""CREATE OR REPLACE TEMP TABLE c AS SELECT *,
+            CAST(utc_time_started AS DATE) AS dt,
             event_id IS NOT NULL AND hash(event_id) IN (SELECT h FROM cand) AS _held
             FROM ({select})""")
         os.remove(chunk_path)
@@ -213,14 +232,16 @@ def _scan_one(job: _Job, k: int, chunk_path: str, base: int, records: int) -> Ch
             lines = pa.array([r + 2 + base for r in table.column("rec").to_pylist()], pa.int64())
             pq.write_table(table.append_column("line", lines), out.rejects_file)
             con.execute(  # adjacent rejects share an `a`: the last one's shift counts
-                f"CREATE TEMP TABLE rj AS SELECT a, max(shift) AS shift "
+                f"CREATE OR REPLACE TEMP TABLE rj AS SELECT a, max(shift) AS shift "
                 f"FROM read_parquet({_q(out.rejects_file)}) GROUP BY a"
             )
             joined = "c ASOF LEFT JOIN rj ON c._i >= rj.a"
             line += " + coalesce(rj.shift, 0)"
         else:
             joined = "c"
-        con.execute(f"CREATE TEMP VIEW rows AS SELECT c.*, {line} AS _line FROM {joined}")
+        con.execute(
+            f"CREATE OR REPLACE TEMP VIEW rows AS SELECT c.*, {line} AS _line FROM {joined}"
+        )
         _count(con, out)
         good = f"SELECT {_LAKE_COLUMNS}, dt FROM rows WHERE _reason IS NULL AND NOT _held"
         if out.good:
@@ -233,8 +254,8 @@ def _scan_one(job: _Job, k: int, chunk_path: str, base: int, records: int) -> Ch
     except BaseException:
         job.failed.set()
         raise
-    finally:
-        con.close()
+    finally:  # the connection stays for the thread's next chunk; this chunk's rows go
+        con.execute("DROP VIEW IF EXISTS rows; DROP TABLE IF EXISTS rj; DROP TABLE IF EXISTS c")
 
 
 def _count(con: Any, out: ChunkOutput) -> None:
