@@ -57,7 +57,9 @@ class ExportQuery(Filters):
 
 
 class HistogramQuery(Filters):
-    bin_s: float | None = Field(default=None, gt=0, le=86400, description="bin width, seconds")
+    bin_s: float | None = Field(
+        default=None, ge=1, le=86400, description="bin width, seconds (whole-second data)"
+    )
 
 
 class OccupancyQuery(Filters):

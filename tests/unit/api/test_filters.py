@@ -7,7 +7,7 @@ import datetime as dt
 import pytest
 from pydantic import ValidationError
 
-from wandr.api.filters import DetailQuery, Filters
+from wandr.api.filters import DetailQuery, Filters, HistogramQuery
 
 
 def test_filters_parse_dates_lists_and_dwell_ranges():
@@ -44,3 +44,10 @@ def test_a_detail_query_bounds_its_page_size_and_sort_column():
         DetailQuery.model_validate({"limit": 5000})
     with pytest.raises(ValidationError):
         DetailQuery.model_validate({"sort": "person_id; DROP TABLE"})
+
+
+def test_a_histogram_bin_under_one_second_is_refused_before_it_reaches_the_maths() -> None:
+    """Found by the fuzz: bin_s=5e-324 passed `gt=0` and made the bin count infinite."""
+    with pytest.raises(ValidationError):
+        HistogramQuery(bin_s=5e-324)
+    assert HistogramQuery(bin_s=1).bin_s == 1
