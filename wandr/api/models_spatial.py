@@ -18,8 +18,8 @@ class GeoJsonMap(BaseModel):
 
 class TransitIn(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    mu_sec: float = Field(gt=0, le=86400, description="typical walk time to that pin")
-    tau_sec: float = Field(gt=0, le=86400, description="spread of the walk time")
+    mu_sec: float = Field(ge=1, le=86400, description="typical walk time to that pin, s")
+    tau_sec: float = Field(ge=1, le=86400, description="spread of the walk time, s")
 
 
 class PinIn(BaseModel):
@@ -28,7 +28,7 @@ class PinIn(BaseModel):
     pin_kind: Literal["entrance", "normal"] = "normal"
     adjacent_to: list[str] = Field(default_factory=list, max_length=200)
     transit_times: dict[str, TransitIn] = Field(default_factory=dict)
-    camera_fps: float | None = Field(default=None, gt=0, le=240)
+    camera_fps: float | None = Field(default=None, ge=0.01, le=240)
     coordinates: list[float] = Field(default=[0.0, 0.0], min_length=2, max_length=2)
 
 

@@ -51,3 +51,16 @@ def test_a_histogram_bin_under_one_second_is_refused_before_it_reaches_the_maths
     with pytest.raises(ValidationError):
         HistogramQuery(bin_s=5e-324)
     assert HistogramQuery(bin_s=1).bin_s == 1
+
+
+def test_walk_times_and_frame_rates_too_small_to_store_are_refused() -> None:
+    """DynamoDB numbers stop at 1e-130; a denormal from a client must be a 400, not a 500."""
+    from wandr.api.models_spatial import PinIn
+
+    assert PinIn.model_validate({"label": "gate", "camera_fps": 10}).camera_fps == 10
+    with pytest.raises(ValidationError, match="camera_fps"):
+        PinIn.model_validate({"label": "gate", "camera_fps": 5e-324})
+    with pytest.raises(ValidationError, match="tau_sec"):
+        PinIn.model_validate(
+            {"label": "gate", "transit_times": {"p2": {"mu_sec": 30, "tau_sec": 5e-324}}}
+        )
