@@ -372,15 +372,7 @@ def merge(
         con.execute(f"""CREATE OR REPLACE TEMP VIEW _rows AS
             SELECT *, _i + 2 + list_extract({base_list}, _chunk + 1) AS _line
             FROM read_parquet({files})""")
-    con.execute("""CREATE OR REPLACE TEMP TABLE _dups AS
-        WITH good AS (SELECT event_id, _line FROM _rows
-                      WHERE _reason IS NULL AND event_id IS NOT NULL),
-        h AS (SELECT hash(event_id) AS h FROM good GROUP BY 1 HAVING count(*) > 1),
-        ids AS (SELECT event_id, min(_line) AS first_line FROM good
-                WHERE hash(event_id) IN (SELECT h FROM h)
-                GROUP BY event_id HAVING count(*) > 1)
-        SELECT g._line AS line, ids.first_line FROM good g JOIN ids USING (event_id)
-        WHERE g._line <> ids.first_line""")
+    find_repeats(con, "_rows")
     fx = ", ".join(
         f"count(*) FILTER (WHERE _reason IS NULL AND (_fx >> {k}) & 1 = 1)"
         for k in range(len(_STRING_COLUMNS))
@@ -392,13 +384,7 @@ def merge(
     rejected = add_reasons(
         con, report, "_rows", "SELECT reason FROM _rejects" if reject_files else None
     )
-    dups = con.execute("SELECT count(*) FROM _dups").fetchone()[0]
-    if dups:
-        report.reasons["duplicate event_id"] += dups
-    report.duplicates = dups
-    report.rows_total = parsed + rejected
-    report.rows_good = good - dups
-    report.rows_bad = report.rows_total - report.rows_good
+    dups = add_totals(con, report, parsed, good, rejected)
     rejects = (
         f"SELECT j.rec + 2 + list_extract({base_list}, j._chunk + 1) AS line, j.reason, j.value "
         "FROM _rejects j"
@@ -423,6 +409,38 @@ def merge(
         raise InvalidUpload(f"the file spans more than {limits.max_days} days")
     report.days = sorted(days)
     return Merged(report, good_sql, days)
+
+
+def find_repeats(con: Any, rows: str) -> None:
+    """`_dups`: the lines of good rows whose event_id an earlier good row already has, with
+    that first line (the hash group-by first keeps the exact comparison to the few repeats)."""
+    con.execute(f"""CREATE OR REPLACE TEMP TABLE _dups AS
+        WITH good AS (SELECT event_id, _line FROM {rows}
+                      WHERE _reason IS NULL AND event_id IS NOT NULL),
+        h AS (SELECT hash(event_id) AS h FROM good GROUP BY 1 HAVING count(*) > 1),
+        ids AS (SELECT event_id, min(_line) AS first_line FROM good
+                WHERE hash(event_id) IN (SELECT h FROM h)
+                GROUP BY event_id HAVING count(*) > 1)
+        SELECT g._line AS line, ids.first_line FROM good g JOIN ids USING (event_id)
+        WHERE g._line <> ids.first_line""")
+
+
+def add_totals(con: Any, report: Report, parsed: int, good: int, rejected: int) -> int:
+    """The report's row totals: `good` rows passed the checks, less the repeats in `_dups`.
+    Returns the repeats."""
+    dups = int(con.execute("SELECT count(*) FROM _dups").fetchone()[0])
+    if dups:
+        report.reasons["duplicate event_id"] += dups
+    report.duplicates = dups
+    report.rows_total = parsed + rejected
+    report.rows_good = good - dups
+    report.rows_bad = report.rows_total - report.rows_good
+    return dups
+
+
+def day_of(path: str) -> str:
+    """The day of a file under a `dt=<day>/` directory."""
+    return os.path.basename(os.path.dirname(path)).removeprefix("dt=")
 
 
 def add_problems(report: Report, formulas: list[int], face_score_bad: int) -> None:
@@ -499,8 +517,7 @@ def write_days(con: Any, merged: Merged, out_dir: str) -> dict[str, list[str]]:
     ).fetchone()[1]
     out: dict[str, list[str]] = {}
     for path in sorted(written):
-        day = os.path.basename(os.path.dirname(path)).removeprefix("dt=")
-        out.setdefault(day, []).append(path)
+        out.setdefault(day_of(path), []).append(path)
     return out
 
 

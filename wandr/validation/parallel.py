@@ -39,9 +39,7 @@ from wandr.validation.report import InvalidUpload, Limits, Report
 
 _COPY_BLOCK = 16 << 20
 
-_LAKE_COLUMNS = ", ".join(
-    "_line AS source_line" if c == "source_line" else c for c in EVENT_COLUMNS
-)
+_LAKE_COLUMNS = ", ".join(csvfile.lake_column(c) for c in EVENT_COLUMNS)
 
 
 class NotFastPath(Exception):
@@ -272,7 +270,7 @@ def _rows_by_day(files: list[str]) -> dict[str, int]:
     """Rows per day of written day files, from their Parquet footers (no second scan)."""
     days: dict[str, int] = {}
     for path in files:
-        day = os.path.basename(os.path.dirname(path)).removeprefix("dt=")
+        day = csvfile.day_of(path)
         days[day] = days.get(day, 0) + pq.read_metadata(path).num_rows
     return days
 
@@ -299,13 +297,7 @@ def _finish(
     )
     held = "[" + ", ".join(_q(o.held_file) for o in outputs if o.held_file) + "]"
     con.execute(f"CREATE OR REPLACE TEMP TABLE held AS SELECT * FROM read_parquet({held})")
-    con.execute("""CREATE OR REPLACE TEMP TABLE _dups AS
-        WITH good AS (SELECT event_id, source_line AS _line FROM held
-                      WHERE _reason IS NULL AND event_id IS NOT NULL),
-        ids AS (SELECT event_id, min(_line) AS first_line FROM good
-                GROUP BY event_id HAVING count(*) > 1)
-        SELECT g._line AS line, ids.first_line FROM good g JOIN ids USING (event_id)
-        WHERE g._line <> ids.first_line""")
+    csvfile.find_repeats(con, "held")
     reject_files = [o.rejects_file for o in outputs if o.rejects_file]
     rejects = (
         "SELECT * FROM read_parquet([" + ", ".join(_q(f) for f in reject_files) + "])"
@@ -316,26 +308,22 @@ def _finish(
     csvfile.add_bad_rows(con, report, "held", rejects, job.limits)
     if report.rows_total == 0:
         raise InvalidUpload("the file has a header line and no data rows")
-    columns = ", ".join(csvfile.lake_column(c) for c in EVENT_COLUMNS)
     kept = (
-        f"SELECT {columns}, dt FROM (SELECT * EXCLUDE (_line), source_line AS _line FROM held) "
+        f"SELECT {_LAKE_COLUMNS}, dt FROM held "
         "WHERE _reason IS NULL AND _line NOT IN (SELECT line FROM _dups)"
     )
+    kept_days = con.execute(f"SELECT dt, count(*) FROM ({kept}) GROUP BY 1").fetchall()
     days: dict[str, int] = {}
-    files: dict[str, list[str]] = {}
-    for o in outputs:
-        for day, n in o.days.items():
-            days[day] = days.get(day, 0) + int(n)
-    for day, n in con.execute(f"SELECT dt, count(*) FROM ({kept}) GROUP BY 1").fetchall():
+    for day, n in [pair for o in outputs for pair in o.days.items()] + kept_days:
         days[day] = days.get(day, 0) + int(n)
     if len(days) > job.limits.max_days:
         raise InvalidUpload(f"the file spans more than {job.limits.max_days} days")
     written = [p for o in outputs for p in o.files]
-    if con.execute(f"SELECT count(*) FROM ({kept})").fetchone()[0]:
+    if kept_days:
         written += _write_days(con, kept, job.out_dir, "held")
+    files: dict[str, list[str]] = {}
     for path in sorted(written):
-        day = os.path.basename(os.path.dirname(path)).removeprefix("dt=")
-        files.setdefault(day, []).append(path)
+        files.setdefault(csvfile.day_of(path), []).append(path)
     for day, paths in files.items():  # where and how stage_files expects them: no copy
         target = os.path.join(job.out_dir, f"dt={day}")
         os.makedirs(target, exist_ok=True)
@@ -359,10 +347,5 @@ def _add_counts(con: Any, report: Report, outputs: list[ChunkOutput], rejects: s
     formulas = [sum(o.formulas[k] for o in outputs) for k in range(len(_STRING_COLUMNS))]
     csvfile.add_problems(report, formulas, sum(o.face_score_bad for o in outputs))
     rejected = csvfile.add_reasons(con, report, "held", rejects)
-    dups = con.execute("SELECT count(*) FROM _dups").fetchone()[0]
-    if dups:
-        report.reasons["duplicate event_id"] += dups
-    report.duplicates = dups
-    report.rows_total = sum(o.parsed for o in outputs) + rejected
-    report.rows_good = sum(o.good for o in outputs) - dups
-    report.rows_bad = report.rows_total - report.rows_good
+    parsed, good = sum(o.parsed for o in outputs), sum(o.good for o in outputs)
+    csvfile.add_totals(con, report, parsed, good, rejected)
