@@ -53,16 +53,6 @@ EVENT_COLUMNS_NEEDED = [
     "utc_time_ended",
     "dwell_s",
 ]
-INSIGHT_COLUMNS_NEEDED = [
-    "event_id",
-    "person_id",
-    "camera_id",
-    "insight_type",
-    "utc_time_recorded",
-    "loitering_duration",
-    "gender",
-    "age_group",
-]
 AGG_TABLES = (
     "agg_camera_hour",
     "agg_dwell_dist",
@@ -175,7 +165,7 @@ def load(lake: Lake, tenant: str, days: list[str], workdir: str) -> tuple[list[s
     insights = pl.DataFrame()
     if ins_files:
         table = ds.dataset(ins_files, filesystem=lake.fs, format="parquet").to_table(
-            columns=INSIGHT_COLUMNS_NEEDED
+            columns=list(crowd.INSIGHT_COLUMNS)
         )
         frame = pl.from_arrow(table)
         assert isinstance(frame, pl.DataFrame)

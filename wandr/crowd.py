@@ -11,6 +11,18 @@ from datetime import date
 import numpy as np
 import polars as pl
 
+# The insight columns the merge keeps (per_hour needs a subset): all the aggregates read.
+INSIGHT_COLUMNS = (
+    "event_id",
+    "person_id",
+    "camera_id",
+    "insight_type",
+    "utc_time_recorded",
+    "loitering_duration",
+    "gender",
+    "age_group",
+)
+
 
 def per_hour(insights: pl.DataFrame) -> pl.DataFrame:
     """Crowd/loitering events and loitering seconds per camera, day and UTC hour."""
@@ -50,16 +62,7 @@ def merge(
         arrays = occupancy.get(level, {})
         return [int(arrays[k][m]) if k in arrays else 0 for k, m in zip(keys, minute, strict=True)]
 
-    return frame.select(
-        "event_id",
-        "person_id",
-        "camera_id",
-        "insight_type",
-        "utc_time_recorded",
-        "loitering_duration",
-        "gender",
-        "age_group",
-    ).with_columns(
+    return frame.select(INSIGHT_COLUMNS).with_columns(
         pl.Series("camera_group_id", groups, pl.String),
         pl.Series("occupancy_camera", at("camera", cameras), pl.Int64),
         pl.Series("occupancy_group", at("group", groups), pl.Int64),
