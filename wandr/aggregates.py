@@ -34,12 +34,11 @@ import polars as pl
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.dataset as ds
-import pyarrow.parquet as pq
 from pyarrow import fs as pafs
 
 from wandr import crowd, dwell, occupancy
 from wandr.events import EVENT_SCHEMA, INSIGHT_SCHEMA, NOT_DETERMINED
-from wandr.lake import COMPRESSION, Lake, partition
+from wandr.lake import Lake, partition
 
 EVENT_COLUMNS_NEEDED = [
     "person_id",
@@ -1016,7 +1015,8 @@ def write_tables(lake: Lake, tenant: str, aggs: DayAggregates) -> None:
             if part is None or part.height == 0:
                 lake.delete(rel)
             else:
-                _write_parquet(lake, rel, part.to_arrow())
+                table = part.to_arrow()
+                lake.write_parquet(rel, table, use_dictionary=_dictionary_columns(table))
 
 
 def _dictionary_columns(table: pa.Table) -> list[str]:
@@ -1030,20 +1030,6 @@ def _dictionary_columns(table: pa.Table) -> list[str]:
         nested = pa.types.is_list(f.type) or pa.types.is_large_list(f.type)
         out.append(f"{f.name}.list.element" if nested else f.name)
     return out
-
-
-def _write_parquet(lake: Lake, rel: str, table: pa.Table) -> None:
-    """`Lake.write_parquet` with dictionaries only where values repeat (same codec)."""
-    local = lake.local_dir(rel)
-    if local is not None:
-        os.makedirs(os.path.dirname(local), exist_ok=True)
-    pq.write_table(
-        table,
-        lake.path(rel),
-        filesystem=lake.fs,
-        compression=COMPRESSION,
-        use_dictionary=_dictionary_columns(table),
-    )
 
 
 def batch_days() -> int:

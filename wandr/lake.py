@@ -85,9 +85,19 @@ class Lake:
         """The real directory of `rel` when the lake is on the local disk, else None."""
         return self.path(rel) if isinstance(self.fs, pafs.LocalFileSystem) else None
 
-    def write_parquet(self, rel: str, table: pa.Table) -> None:
+    def write_parquet(
+        self, rel: str, table: pa.Table, use_dictionary: bool | list[str] = True
+    ) -> None:
+        """Write `table` at `rel`; `use_dictionary` may name the columns whose values repeat
+        (dictionaries on unique values only cost time)."""
         self._parent(rel)
-        pq.write_table(table, self.path(rel), filesystem=self.fs, compression=COMPRESSION)
+        pq.write_table(
+            table,
+            self.path(rel),
+            filesystem=self.fs,
+            compression=COMPRESSION,
+            use_dictionary=use_dictionary,
+        )
 
     def read_parquet(self, rel: str, columns: list[str] | None = None) -> pa.Table:
         return pq.read_table(self.path(rel), filesystem=self.fs, columns=columns)
