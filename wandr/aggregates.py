@@ -337,15 +337,14 @@ class _Events:
 
 
 def _read_events(events_window: Any, days: list[str]) -> _Events:
-    """The pass's events: Parquet paths read with the person and the small string columns as
-    dictionaries (no per-row strings; the reader builds them far cheaper than encoding the
-    strings afterwards), or a polars frame / Arrow table as given."""
+    """The pass's events: Parquet paths read with the small string columns as dictionaries
+    (no per-row strings; the reader builds them far cheaper than encoding the strings
+    afterwards), or a polars frame / Arrow table as given. Person ids are nearly all distinct
+    per file, so a dictionary per file costs more than one encoding of the whole pass."""
     if isinstance(events_window, list):
         if events_window:
             fmt = ds.ParquetFileFormat(
-                read_options=ds.ParquetReadOptions(
-                    dictionary_columns=["person_id", *_STRING_COLUMNS]
-                )
+                read_options=ds.ParquetReadOptions(dictionary_columns=list(_STRING_COLUMNS))
             )
             table = ds.dataset(events_window, format=fmt).to_table(columns=EVENT_COLUMNS_NEEDED)
         else:
@@ -363,9 +362,11 @@ def _timestamps_us(column: pa.ChunkedArray) -> np.ndarray:
 
 def _dictionary(column: pa.ChunkedArray) -> tuple[np.ndarray, pa.Array]:
     """(codes, values) of a string column, null as code len(values). The values stay Arrow:
-    a pass has hundreds of thousands of person ids, too many to make Python strings of."""
+    a pass has hundreds of thousands of person ids, too many to make Python strings of.
+    Plain strings are encoded as one chunk: codes in order of first appearance, as unifying
+    per-chunk dictionaries gives, at a fraction of the cost."""
     if not pa.types.is_dictionary(column.type):
-        column = pc.dictionary_encode(column)
+        column = pa.chunked_array([pc.dictionary_encode(column.combine_chunks())])
     column = pa.chunked_array(column.chunks, column.type).unify_dictionaries()
     values = column.chunk(0).dictionary if column.num_chunks else pa.array([], pa.string())
     indices = pa.chunked_array([c.indices for c in column.chunks], pa.int32())
