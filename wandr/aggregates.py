@@ -23,9 +23,10 @@ from __future__ import annotations
 import os
 import tempfile
 import threading
+from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from typing import Any
 
 import duckdb
@@ -245,8 +246,9 @@ def _compute(
         "agg_camera_hour": _camera_hour(events, fine),
         "agg_dwell_dist": pl.DataFrame(),
         "agg_demographics": _demographics(events, fine),
-        "agg_person_day": _person_days(events, rule),
     }
+    batch_order = _person_order(events, np.flatnonzero(events.batch))
+    tables["agg_person_day"] = _person_days(events, batch_order, rule)
     dist = _dwell_counts(events)
     tables["agg_dwell_dist"] = (
         dist.group_by("dt", "camera_id", "dwell_whole_s")
@@ -263,7 +265,7 @@ def _compute(
         if ins.height
         else pl.DataFrame()
     )
-    levels = _levels(events)
+    levels = _levels(events, batch_order)
     occ_keys, occ = _occupancy(events, levels)
     tables["agg_occupancy_minute"] = _occupancy_long(occ_keys, occ)
     tables["agg_insight_merge"] = _insight_merge(ins, days, fine, occ_keys, occ)
@@ -346,7 +348,13 @@ def _read_events(events_window: Any, days: list[str]) -> _Events:
             fmt = ds.ParquetFileFormat(
                 read_options=ds.ParquetReadOptions(dictionary_columns=list(_STRING_COLUMNS))
             )
-            table = ds.dataset(events_window, format=fmt).to_table(columns=EVENT_COLUMNS_NEEDED)
+            dataset = ds.dataset(events_window, format=fmt)
+            # Files whose statistics rule out every row `_encode` keeps (most of the day
+            # before the batch: nobody is there at midnight) are not read at all.
+            wanted = _kept_rows(days)
+            fragments = [f for f in dataset.get_fragments() if f.subset(wanted).num_row_groups]
+            dataset = ds.FileSystemDataset(fragments, dataset.schema, fmt, dataset.filesystem)
+            table = dataset.to_table(columns=EVENT_COLUMNS_NEEDED)
         else:
             table = _empty(EVENT_COLUMNS_NEEDED, "events")
     elif isinstance(events_window, pl.DataFrame):
@@ -354,6 +362,22 @@ def _read_events(events_window: Any, days: list[str]) -> _Events:
     else:
         table = events_window.select(EVENT_COLUMNS_NEEDED)
     return _encode(table, days)
+
+
+def _kept_rows(days: list[str]) -> pc.Expression:
+    """The rows `_encode` keeps, as a filter: events starting on a batch day, and those of
+    the day before each that end after its midnight."""
+    keep: pc.Expression | None = None
+    started, ended = pc.field("utc_time_started"), pc.field("utc_time_ended")
+    for day in window_days(days):
+        low = pa.scalar(datetime.fromisoformat(day), pa.timestamp("ms"))
+        high = pa.scalar(datetime.fromisoformat(day) + timedelta(days=1), pa.timestamp("ms"))
+        rows = (started >= low) & (started < high)
+        if day not in days:
+            rows = rows & (ended >= high)
+        keep = rows if keep is None else keep | rows
+    assert keep is not None
+    return keep
 
 
 def _timestamps_us(column: pa.ChunkedArray) -> np.ndarray:
@@ -636,20 +660,24 @@ def _dwell_counts(events: _Events) -> pl.DataFrame:
 # --- Person-days and visits --------------------------------------------------------------
 
 
-def _person_order(events: _Events, rows: np.ndarray) -> np.ndarray:
-    """`rows` sorted by person, day and start (ms): one argsort of one packed int64."""
-    day = events.day[rows]
-    low = int(day.min()) if len(rows) else 0
-    days = int(day.max()) - low + 1 if len(rows) else 1
+def _person_key(events: _Events, rows: np.ndarray, all_rows: np.ndarray) -> np.ndarray:
+    """(person, day, start ms) of `rows` packed into one int64, days counted over `all_rows`."""
+    day = events.day[all_rows]
+    low = int(day.min()) if len(all_rows) else 0
+    days = int(day.max()) - low + 1 if len(all_rows) else 1
     ms_of_day = (events.start_us[rows] // 1000) % MS_PER_DAY
-    packed = _pack(
+    return _pack(
         [
             (events.person[rows], len(events.person_names) + 1),
-            (day - low, days),
+            (events.day[rows] - low, days),
             (ms_of_day, MS_PER_DAY),
         ]
     )
-    return rows[np.argsort(packed)]
+
+
+def _person_order(events: _Events, rows: np.ndarray) -> np.ndarray:
+    """`rows` sorted by person, day and start (ms): one argsort of one packed int64."""
+    return rows[np.argsort(_person_key(events, rows, rows))]
 
 
 def _grouped_cummax(values: np.ndarray, group: np.ndarray) -> np.ndarray:
@@ -697,11 +725,10 @@ def _lists(pd_of_row: np.ndarray, days: int, column: _Codes, rows: np.ndarray) -
     return pa.ListArray.from_arrays(pa.array(offsets), names.take(pa.array(value)))
 
 
-def _person_days(events: _Events, rule: dwell.VisitRule) -> pl.DataFrame:
-    """Per person and day (definitions in wandr.dwell.person_days), from one sort of the
-    day's events by person and start: visits split where the start is more than the gap
-    after the latest end so far."""
-    rows = _person_order(events, np.flatnonzero(events.batch))
+def _person_days(events: _Events, rows: np.ndarray, rule: dwell.VisitRule) -> pl.DataFrame:
+    """Per person and day (definitions in wandr.dwell.person_days), from the batch rows in
+    `_person_order`: visits split where the start is more than the gap after the latest end
+    so far."""
     if len(rows) == 0:
         return pl.DataFrame()
     person, day = events.person[rows], events.day[rows]
@@ -828,10 +855,25 @@ def _occupancy(
     return keys, np.array(rows, np.int64)
 
 
-def _levels(events: _Events) -> list[_LevelRows]:
+def _all_by_person(events: _Events, batch_order: np.ndarray) -> np.ndarray:
+    """Every row of the pass by person, day and start: the batch rows' order (already sorted
+    for the person-days) with the few previous-day rows merged in, instead of a second
+    argsort of the whole pass. A previous-day row never ties with a batch row (other day)."""
+    previous = np.flatnonzero(~events.batch)
+    if len(previous) == 0:
+        return batch_order
+    previous = _person_order(events, previous)
+    every = np.arange(len(events.day))
+    at = np.searchsorted(
+        _person_key(events, batch_order, every), _person_key(events, previous, every)
+    )
+    return np.insert(batch_order, at, previous)
+
+
+def _levels(events: _Events, batch_order: np.ndarray) -> list[_LevelRows]:
     """Every row of the pass sorted by (key, person, start) for the camera, group and site
-    levels: one argsort by person and start, then a stable radix sort by each level's key."""
-    by_person = _person_order(events, np.arange(len(events.day)))
+    levels: the rows by person and start, then a stable radix sort by each level's key."""
+    by_person = _all_by_person(events, batch_order)
     person = events.person[by_person]
     out = []
     for level in ("camera", "group"):
@@ -1039,36 +1081,59 @@ def batch_days() -> int:
     return max(1, int(os.environ.get("WANDR_AGG_BATCH_DAYS") or 4))
 
 
+def compute_workers() -> int:
+    """Passes computed at once (WANDR_AGG_WORKERS, default 2). The sorts, Parquet reads and
+    polars group-bys release the GIL, so two passes keep two cores busy; memory grows by
+    one pass's events per worker."""
+    return max(1, int(os.environ.get("WANDR_AGG_WORKERS") or 2))
+
+
+def _pass(
+    lake: Lake, tenant: str, batch: list[str], work: str, rule: dwell.VisitRule
+) -> DayAggregates:
+    """Load and aggregate one batch of days. Downloads go to the batch's own directory:
+    passes run at once and would otherwise overwrite each other's copies."""
+    own = tempfile.mkdtemp(dir=work)
+    events, insights = load(lake, tenant, batch, own)
+    aggs = compute(events, insights, batch, rule)
+    if lake.local_dir("") is None:
+        for path in events:
+            os.remove(path)
+    return aggs
+
+
 def recompute(
     lake: Lake, tenant: str, touched_days: list[str], rule: dwell.VisitRule = dwell.DEFAULT_RULE
 ) -> DayAggregates:
     """Recompute and write the aggregates of the touched days and the days they spill into
-    (`spill_days`). Days go in ascending batches; a touched day's spill days, found in its
-    own pass, join the queue, so the events are read once."""
+    (`spill_days`). Days go in ascending batches, `compute_workers()` at once; a touched day's
+    spill days, found in its own pass, join the queue, so the events are read once."""
     touched = set(touched_days)
     pending = sorted(touched)
     done: list[str] = []
     cells: list[Cell] = []
+    running: deque[tuple[list[str], Future[DayAggregates]]] = deque()
     writing: Future[None] | None = None
     with (
         tempfile.TemporaryDirectory(dir=os.environ.get("WANDR_WORK_DIR")) as work,
+        ThreadPoolExecutor(max_workers=compute_workers()) as passes,
         ThreadPoolExecutor(max_workers=1) as writer,
     ):
-        while pending:
-            batch, pending = pending[: batch_days()], pending[batch_days() :]
-            events, insights = load(lake, tenant, batch, work)
-            aggs = compute(events, insights, batch, rule)
+        while pending or running:
+            while pending and len(running) < compute_workers():
+                batch, pending = pending[: batch_days()], pending[batch_days() :]
+                running.append((batch, passes.submit(_pass, lake, tenant, batch, work, rule)))
+            batch, computing = running.popleft()
+            aggs = computing.result()
             if writing is not None:  # one batch's tables in flight at most: bounded memory
                 writing.result()
-            # Parquet encoding and upload release the GIL: the next batch computes meanwhile
+            # Parquet encoding and upload release the GIL: the next batches compute meanwhile
             writing = writer.submit(write_tables, lake, tenant, aggs)
             cells += aggs.cells
             done += batch
+            queued = set(done).union(*(b for b, _ in running))
             spilled = {d for day in batch if day in touched for d in aggs.reaches.get(day, ())}
-            pending = sorted(set(pending) | (spilled - touched - set(done)))
-            if lake.local_dir("") is None:
-                for path in events:
-                    os.remove(path)
+            pending = sorted(set(pending) | (spilled - touched - queued))
         if writing is not None:
             writing.result()
     return DayAggregates({}, sorted(cells, key=lambda c: (c.dt, c.level, c.key)), sorted(done))
