@@ -118,31 +118,12 @@ def formula_flag(column: str) -> str:
     )
 
 
-def select_sql(
-    sniffed: Sniffed, cmap: ColumnMap, upload_id: str, limits: Limits, chunk: int, source: str
-) -> str:
-    by_name = {name: f"c{pos}" for pos, name in cmap.canonical.items()}
-    raw = [
-        f"NULLIF({by_name[c]}, '') AS {c}" if c in by_name else f"CAST(NULL AS VARCHAR) AS {c}"
-        for c in SOURCE_COLUMNS
-    ]
-    extra = (
-        "json_object("
-        + ", ".join(f"{_q(n)}, NULLIF(c{i}, '')" for i, n in cmap.unknown.items())
-        + ")"
-        if cmap.unknown
-        else "CAST(NULL AS VARCHAR)"
-    )
-    person = f"trim(person_id, {_q(_WS)})"
-    flags = []
-    for name in _STRING_COLUMNS:  # a column the file lacks is NULL: nothing to check
-        col = person if name == "person_id" else name
-        check = formula_flag(col) if name in by_name else "false"
-        flags.append(f"{check} AS _f_{name}")
-    numbers = ", ".join(f"{times.sql_millis(times.sql_number(c))} AS _m_{c}" for c in _TIME_COLUMNS)
-    parsed = ", ".join(f"{times.sql(c, f'_m_{c}')} AS _t_{c}" for c in _TIME_COLUMNS)
+def row_checks(limits: Limits) -> list[tuple[str, str, str, str]]:
+    """The per-row checks in order: (SQL condition, reason, column, SQL of the value shown).
+    A row's reason is its first failing check (`wandr.validation.streamed` numbers them the
+    same way)."""
     lo, hi = f"TIMESTAMP '{limits.min_year:04d}-01-01'", f"TIMESTAMP '{limits.max_year:04d}-01-01'"
-    checks = [
+    return [
         ("_pid IS NULL OR _pid = ''", "person_id is empty", "person_id", "_pid"),
         (
             "_t_utc_time_started IS NULL",
@@ -175,6 +156,32 @@ def select_sql(
             "utc_time_ended",
         ),
     ]
+
+
+def select_sql(
+    sniffed: Sniffed, cmap: ColumnMap, upload_id: str, limits: Limits, chunk: int, source: str
+) -> str:
+    by_name = {name: f"c{pos}" for pos, name in cmap.canonical.items()}
+    raw = [
+        f"NULLIF({by_name[c]}, '') AS {c}" if c in by_name else f"CAST(NULL AS VARCHAR) AS {c}"
+        for c in SOURCE_COLUMNS
+    ]
+    extra = (  # text, as the lake schema says (DuckDB would write its JSON logical type)
+        "CAST(json_object("
+        + ", ".join(f"{_q(n)}, NULLIF(c{i}, '')" for i, n in cmap.unknown.items())
+        + ") AS VARCHAR)"
+        if cmap.unknown
+        else "CAST(NULL AS VARCHAR)"
+    )
+    person = f"trim(person_id, {_q(_WS)})"
+    flags = []
+    for name in _STRING_COLUMNS:  # a column the file lacks is NULL: nothing to check
+        col = person if name == "person_id" else name
+        check = formula_flag(col) if name in by_name else "false"
+        flags.append(f"{check} AS _f_{name}")
+    numbers = ", ".join(f"{times.sql_millis(times.sql_number(c))} AS _m_{c}" for c in _TIME_COLUMNS)
+    parsed = ", ".join(f"{times.sql(c, f'_m_{c}')} AS _t_{c}" for c in _TIME_COLUMNS)
+    checks = row_checks(limits)
     # The first failing check as a number, evaluated once; its words only where it failed.
     code = (
         "CASE " + " ".join(f"WHEN {c} THEN {k}" for k, (c, _, _, _) in enumerate(checks)) + " END"

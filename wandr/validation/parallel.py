@@ -136,7 +136,7 @@ def validate_to_days(
             outputs = _scan_chunks(path, plan, job)
         finally:
             job.close()
-        return _finish(con, outputs, job)
+        return finish(con, outputs, sniffed, cmap, upload_id, limits, out_dir)
     finally:
         con.close()
 
@@ -287,14 +287,18 @@ def _write_days(con: Any, query: str, out_dir: str, prefix: str) -> list[str]:
     return list(written)
 
 
-def _finish(
-    con: Any, outputs: list[ChunkOutput], job: _Job
+def finish(
+    con: Any,
+    outputs: list[ChunkOutput],
+    sniffed: Sniffed,
+    cmap: ColumnMap,
+    upload_id: str,
+    limits: Limits,
+    out_dir: str,
 ) -> tuple[Report, dict[str, list[str]], dict[str, int]]:
     """Settle the held rows (bad ones reported, the first of each repeated id kept), write
-    the kept ones, and add up the report."""
-    report = csvfile.new_report(
-        job.sniffed, job.cmap, job.upload_id, job.limits, job.sniffed.encoding != "utf-8"
-    )
+    the kept ones, move every day file into place and add up the report."""
+    report = csvfile.new_report(sniffed, cmap, upload_id, limits, sniffed.encoding != "utf-8")
     held = "[" + ", ".join(_q(o.held_file) for o in outputs if o.held_file) + "]"
     con.execute(f"CREATE OR REPLACE TEMP TABLE held AS SELECT * FROM read_parquet({held})")
     csvfile.find_repeats(con, "held")
@@ -305,7 +309,7 @@ def _finish(
         else None
     )
     _add_counts(con, report, outputs, rejects)
-    csvfile.add_bad_rows(con, report, "held", rejects, job.limits)
+    csvfile.add_bad_rows(con, report, "held", rejects, limits)
     if report.rows_total == 0:
         raise InvalidUpload("the file has a header line and no data rows")
     kept = (
@@ -316,23 +320,23 @@ def _finish(
     days: dict[str, int] = {}
     for day, n in [pair for o in outputs for pair in o.days.items()] + kept_days:
         days[day] = days.get(day, 0) + int(n)
-    if len(days) > job.limits.max_days:
-        raise InvalidUpload(f"the file spans more than {job.limits.max_days} days")
+    if len(days) > limits.max_days:
+        raise InvalidUpload(f"the file spans more than {limits.max_days} days")
     written = [p for o in outputs for p in o.files]
     if kept_days:
-        written += _write_days(con, kept, job.out_dir, "held")
+        written += _write_days(con, kept, out_dir, "held")
     files: dict[str, list[str]] = {}
     for path in sorted(written):
         files.setdefault(csvfile.day_of(path), []).append(path)
     for day, paths in files.items():  # where and how stage_files expects them: no copy
-        target = os.path.join(job.out_dir, f"dt={day}")
+        target = os.path.join(out_dir, f"dt={day}")
         os.makedirs(target, exist_ok=True)
         files[day] = [
             _move(p, os.path.join(target, f"part-{k}.parquet")) for k, p in enumerate(paths)
         ]
-    for leftover in os.listdir(job.out_dir) if os.path.isdir(job.out_dir) else []:
+    for leftover in os.listdir(out_dir) if os.path.isdir(out_dir) else []:
         if leftover.startswith("_"):
-            shutil.rmtree(os.path.join(job.out_dir, leftover), ignore_errors=True)
+            shutil.rmtree(os.path.join(out_dir, leftover), ignore_errors=True)
     report.days = sorted(days)
     return report, files, dict(sorted(days.items()))
 

@@ -7,16 +7,19 @@ merged once with `merge_and_stage`, which gives the same rows and report as one 
 
 from __future__ import annotations
 
+import logging
 import os
 import shutil
 from collections.abc import Callable
 from typing import Any
 
 from wandr.lake import KIND_TABLE, Lake, discard, stage_files, stage_table, staged_dir
-from wandr.validation import csvfile, insight, parallel
+from wandr.validation import csvfile, insight, parallel, streamed
 from wandr.validation.columns import Sniffed, map_columns
 from wandr.validation.csvfile import ChunkScan
 from wandr.validation.report import InvalidUpload, Limits, Report
+
+log = logging.getLogger(__name__)
 
 
 def validate_and_stage(
@@ -72,20 +75,25 @@ def validate_and_stage(
 def _validate_csv(
     lake: Lake, path: str, size: int, tenant: str, upload_id: str, limits: Limits, work: str
 ) -> Report:
-    """The parallel path (`wandr.validation.parallel`), or the general two-pass path when
-    the file needs it (a quoted line break, a file that is not UTF-8)."""
+    """The fastest path that can read the file exactly: polars' streaming pass
+    (`wandr.validation.streamed`), then DuckDB by byte range (`parallel`), then the general
+    two-pass path (a quoted line break, a file that is not UTF-8). Each faster path gives
+    the general path's rows and report or declines (NotFastPath) before anything is staged."""
     sniffed = csvfile.head_of(path, size, limits)
     cmap = map_columns(sniffed.headers)
     target = lake.local_dir(staged_dir("events", tenant, upload_id)) or os.path.join(work, "days")
-    try:
-        report, files, days = parallel.validate_to_days(
-            path, sniffed, cmap, upload_id, limits, target, os.path.join(work, "parallel")
-        )
-    except parallel.NotFastPath:
-        shutil.rmtree(target, ignore_errors=True)
-    else:
-        stage_files(lake, "events", tenant, upload_id, files, days)
-        return report
+    for fast_path in (streamed.validate_to_days, parallel.validate_to_days):
+        try:
+            report, files, days = fast_path(
+                path, sniffed, cmap, upload_id, limits, target, os.path.join(work, "fast")
+            )
+        except parallel.NotFastPath as why:
+            log.info("%s declined the file: %s", fast_path.__module__, why)
+            shutil.rmtree(target, ignore_errors=True)
+            shutil.rmtree(os.path.join(work, "fast"), ignore_errors=True)
+        else:
+            stage_files(lake, "events", tenant, upload_id, files, days)
+            return report
     con = csvfile.connect(work)
     try:
         scans = [

@@ -53,6 +53,18 @@ def parse(values: pl.Series) -> pl.Series:
     return millis.scatter(todo.arg_true(), parsed).alias(values.name)
 
 
+def epoch_millis(text: pl.Expr) -> pl.Expr:
+    """The common case as a lazy polars expression: text that polars reads as a number, as
+    epoch milliseconds (Int64), else null. It does not trim: every value it leaves null is
+    for `sql` to decide (the streamed validation path asks DuckDB for just those), so a
+    value is never read two ways. Same scale, rounding and range as `sql_millis` + `sql`."""
+    number = text.cast(pl.Float64, strict=False)
+    millis = (
+        pl.when(number.abs() > _EPOCH_MS_ABOVE).then(number).otherwise(number * 1000.0).round(0)
+    )
+    return pl.when(millis.abs() < 1e14).then(millis).cast(pl.Int64, strict=False)
+
+
 def sql_number(column: str) -> str:
     """Step 1 of `sql`: the value as a number, if it is one (DuckDB trims spaces itself)."""
     return f"TRY_CAST({column} AS DOUBLE)"

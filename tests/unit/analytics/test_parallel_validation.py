@@ -52,16 +52,23 @@ def _general(path: str, work: str) -> tuple[dict[str, Any], list[tuple[Any, ...]
     return merged.report.to_dict(), _read(os.path.join(work, "days"))
 
 
-def _parallel(path: str, work: str) -> tuple[dict[str, Any], list[tuple[Any, ...]]]:
-    limits = Limits()
+def fast_path(
+    validate_to_days: Any, path: str, work: str, limits: Limits | None = None
+) -> tuple[dict[str, Any], list[tuple[Any, ...]]]:
+    """Run a fast path's `validate_to_days`; its report and stored rows."""
+    limits = limits or Limits()
     sniffed = csvfile.head_of(path, os.path.getsize(path), limits)
     cmap = map_columns(sniffed.headers)
     out = os.path.join(work, "days")
-    report, files, days = parallel.validate_to_days(
+    report, files, days = validate_to_days(
         path, sniffed, cmap, "u1", limits, out, os.path.join(work, "p")
     )
     assert sorted(files) == sorted(days) == report.days
     return report.to_dict(), _read(out)
+
+
+def _parallel(path: str, work: str) -> tuple[dict[str, Any], list[tuple[Any, ...]]]:
+    return fast_path(parallel.validate_to_days, path, work)
 
 
 def _read(directory: str) -> list[tuple[Any, ...]]:
@@ -135,11 +142,8 @@ def test_a_chunk_that_is_not_utf8_hands_the_file_to_the_general_path(
 EVENT_LINE = [*csvfile.EVENT_COLUMNS].index("source_line")
 
 
-def test_staging_a_file_the_parallel_path_refuses_gives_the_general_result(
-    tmp_path: Path,
-) -> None:
-    rows = _rows()[:120]
-    rows[60] = 'e60,p1,c1,1709280060,1709280090,0.5,"red\nand blue"'
+def stage_equals_general(tmp_path: Path, rows: list[str]) -> None:
+    """Staging a file (whichever path takes it) stores the general path's rows and report."""
     path = tmp_path / "events.csv"
     path.write_text(HEADER + "\n".join(rows) + "\n")
     general_report, general_rows = _general(str(path), str(tmp_path / "g"))
@@ -151,3 +155,11 @@ def test_staging_a_file_the_parallel_path_refuses_gives_the_general_result(
     staged = lake.local_dir(staged_dir("events", "t1", "u1"))
     assert _strip_files(_read(str(staged))) == _strip_files(general_rows)
     assert not [p for p in os.listdir(staged) if p.startswith("_")]
+
+
+def test_staging_a_file_the_parallel_path_refuses_gives_the_general_result(
+    tmp_path: Path,
+) -> None:
+    rows = _rows()[:120]
+    rows[60] = 'e60,p1,c1,1709280060,1709280090,0.5,"red\nand blue"'
+    stage_equals_general(tmp_path, rows)
