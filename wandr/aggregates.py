@@ -512,6 +512,11 @@ def _run_starts(*sorted_columns: np.ndarray) -> np.ndarray:
     return first
 
 
+def _small_int(size: int) -> type[np.integer[Any]]:
+    """The integer type for codes below `size` that numpy's stable sort radix-sorts when it can."""
+    return np.int16 if size < 2**15 else np.int32
+
+
 def _day_names(events: _Events, bday: np.ndarray) -> pl.Series:
     return pl.Series(events.days, dtype=pl.String).gather(bday)
 
@@ -728,31 +733,38 @@ def _lists(pd_of_row: np.ndarray, days: int, column: _Codes, rows: np.ndarray) -
 def _person_days(events: _Events, rows: np.ndarray, rule: dwell.VisitRule) -> pl.DataFrame:
     """Per person and day (definitions in wandr.dwell.person_days), from the batch rows in
     `_person_order`: visits split where the start is more than the gap after the latest end
-    so far."""
+    so far. Rows come by day, then person: each day's rows are one slice to write, in the
+    order a partition of the person-major rows by day would give."""
     if len(rows) == 0:
         return pl.DataFrame()
     person, day = events.person[rows], events.day[rows]
     first = _run_starts(person, day)
     starts = np.flatnonzero(first)
-    pd_of_row = np.cumsum(first) - 1
+    n = len(starts)
+    by_day = np.argsort(
+        events.bday[rows[starts]].astype(_small_int(len(events.days))), kind="stable"
+    )
+    label = np.empty(n, np.int64)
+    label[by_day] = np.arange(n)
+    pd_of_row = label[np.cumsum(first) - 1]
     start_ms, end_ms = events.start_us[rows] // 1000, events.end_us[rows] // 1000
     reach = _reach_before(end_ms, first)
     new_visit = first | (start_ms - int(rule.gap_s * 1000) > reach)
-    n = len(starts)
     s = events.strings
+    first_rows = starts[by_day]
     return pl.DataFrame(
         {
-            "person_id": pl.from_arrow(events.person_names.take(pa.array(person[starts]))),
-            "dt": _day_names(events, events.bday[rows[starts]]),
-            "events": np.diff(np.r_[starts, len(rows)]).astype(np.int64),
-            "dwell_s": np.add.reduceat(events.dwell[rows], starts),
-            "first_seen": start_ms[starts].astype("datetime64[ms]"),
-            "last_seen": np.maximum.reduceat(end_ms, starts).astype("datetime64[ms]"),
+            "person_id": pl.from_arrow(events.person_names.take(pa.array(person[first_rows]))),
+            "dt": _day_names(events, events.bday[rows[first_rows]]),
+            "events": np.diff(np.r_[starts, len(rows)]).astype(np.int64)[by_day],
+            "dwell_s": np.add.reduceat(events.dwell[rows], starts)[by_day],
+            "first_seen": start_ms[first_rows].astype("datetime64[ms]"),
+            "last_seen": np.maximum.reduceat(end_ms, starts)[by_day].astype("datetime64[ms]"),
             "cameras": pl.from_arrow(_lists(pd_of_row, n, s["camera_id"], rows)),
             "groups": pl.from_arrow(_lists(pd_of_row, n, s["camera_group_id"], rows)),
             "gender": _mode(pd_of_row, n, s["gender_outcome"], rows),
             "age_group": _mode(pd_of_row, n, s["age_group_outcome"], rows),
-            "visits": np.add.reduceat(new_visit.astype(np.int32), starts).astype(np.int32),
+            "visits": np.add.reduceat(new_visit.astype(np.int32), starts)[by_day].astype(np.int32),
         }
     )
 
@@ -878,7 +890,7 @@ def _levels(events: _Events, batch_order: np.ndarray) -> list[_LevelRows]:
     out = []
     for level in ("camera", "group"):
         keys = events.keys[level]
-        small = keys.codes[by_person].astype(np.int16 if keys.size < 2**15 else np.int32)
+        small = keys.codes[by_person].astype(_small_int(keys.size))
         order = np.argsort(small, kind="stable")
         out.append(_LevelRows(level, keys, by_person[order], small[order], person[order]))
     site = _Codes(np.zeros(len(events.day), np.int32), [occupancy.SITE])
@@ -944,7 +956,10 @@ def _cells(
     cells: dict[tuple[str, str, str], Cell] = {}
 
     def cell(dt: str, level: str, key: str) -> Cell:
-        return cells.setdefault((dt, level, key), Cell(dt, level, key))
+        found = cells.get((dt, level, key))
+        if found is None:
+            found = cells[(dt, level, key)] = Cell(dt, level, key)
+        return found
 
     fine = fine.with_columns(pl.lit(occupancy.SITE).alias("site"))
     dist = dist.with_columns(pl.lit(occupancy.SITE).alias("site"))
@@ -1043,15 +1058,7 @@ def _occupancy_long(keys: list[tuple[str, str, str]], minutes: np.ndarray) -> pl
 def write_tables(lake: Lake, tenant: str, aggs: DayAggregates) -> None:
     """Replace each touched day's aggregate files; days left empty lose theirs."""
     for name in AGG_TABLES:
-        frame = aggs.tables.get(name, pl.DataFrame())
-        by_day = (
-            {
-                str(k[0]): v
-                for k, v in frame.partition_by("dt", as_dict=True, include_key=False).items()
-            }
-            if frame.height
-            else {}
-        )
+        by_day = _by_day(aggs.tables.get(name, pl.DataFrame()))
         for day in aggs.days:
             rel = f"{partition(name, tenant, day)}/part-0.parquet"
             part = by_day.get(day)
@@ -1060,6 +1067,22 @@ def write_tables(lake: Lake, tenant: str, aggs: DayAggregates) -> None:
             else:
                 table = part.to_arrow()
                 lake.write_parquet(rel, table, use_dictionary=_dictionary_columns(table))
+
+
+def _by_day(frame: pl.DataFrame) -> dict[str, pl.DataFrame]:
+    """Each day's rows, without dt. `compute` gives its tables in day order, so a day is a
+    slice (no copy); a frame out of day order is partitioned (a gather)."""
+    if not frame.height:
+        return {}
+    dt = frame.get_column("dt")
+    if not dt.is_sorted():
+        parts = frame.partition_by("dt", as_dict=True, include_key=False)
+        return {str(k[0]): v for k, v in parts.items()}
+    rest, out, at = frame.drop("dt"), {}, 0
+    for day, rows in dt.rle().struct.unnest().select("value", "len").iter_rows():
+        out[str(day)] = rest.slice(at, rows)
+        at += rows
+    return out
 
 
 def _dictionary_columns(table: pa.Table) -> list[str]:
