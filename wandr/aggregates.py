@@ -330,6 +330,8 @@ class _Events:
     person_names: pa.Array
     start_us: np.ndarray
     end_us: np.ndarray
+    start_minute: np.ndarray  # epoch minutes, divided once for the three levels' islands
+    end_minute: np.ndarray
     dwell: np.ndarray
     day: np.ndarray
     bday: np.ndarray
@@ -419,15 +421,13 @@ def _coalesced(column: _Codes, default: str) -> _Codes:
 def _encode(table: pa.Table, days: list[str]) -> _Events:
     start = _timestamps_us(table.column("utc_time_started"))
     day = start // US_PER_DAY
-    epoch_days = [(_day(d) - date(1970, 1, 1)).days for d in days]
-    window = [(_day(d) - date(1970, 1, 1)).days for d in window_days(days)]
     end = _timestamps_us(table.column("utc_time_ended"))
-    keep = np.isin(day, epoch_days) | (np.isin(day, window) & (end // US_PER_DAY > day))
-    table = table.filter(pa.array(keep)) if not keep.all() else table
-    start, day, end = start[keep], day[keep], end[keep]
-    bday = np.full(len(day), -1, np.int64)
-    for i, d in enumerate(epoch_days):
-        bday[day == d] = i
+    bday = _day_index(days, day)
+    in_window = _day_index(window_days(days), day) >= 0
+    keep = (bday >= 0) | (in_window & (end // US_PER_DAY > day))
+    if not keep.all():
+        table = table.filter(pa.array(keep))
+        start, day, end, bday = start[keep], day[keep], end[keep], bday[keep]
     person, person_names = _dictionary(table.column("person_id"))
     strings = {}
     for name in _STRING_COLUMNS:
@@ -443,6 +443,8 @@ def _encode(table: pa.Table, days: list[str]) -> _Events:
         person_names=person_names.cast(pa.string()),
         start_us=start,
         end_us=end,
+        start_minute=start // US_PER_MINUTE,
+        end_minute=end // US_PER_MINUTE,
         dwell=np.asarray(table.column("dwell_s").to_numpy(), np.float64),
         day=day,
         bday=bday,
@@ -788,7 +790,7 @@ def _islands(events: _Events, lr: _LevelRows) -> tuple[np.ndarray, np.ndarray, n
     """Per key and person, merged minute ranges (key, first minute, last minute + 1): an event
     continues an island while it starts no later than one minute after the furthest end."""
     rows, key = lr.rows, lr.key
-    sm, em = events.start_us[rows] // US_PER_MINUTE, events.end_us[rows] // US_PER_MINUTE
+    sm, em = events.start_minute[rows], events.end_minute[rows]
     first = _run_starts(key, lr.person)
     new = first | (sm - 1 > _reach_before(em, first))
     starts = np.flatnonzero(new)
@@ -821,13 +823,13 @@ def _day_pieces(
     )
 
 
-def _batch_day_index(events: _Events, epoch_day: np.ndarray) -> np.ndarray:
-    """Index in `events.days` of each epoch day, -1 for a day outside the batch."""
+def _day_index(days: list[str], epoch_day: np.ndarray) -> np.ndarray:
+    """Index in `days` of each epoch day, -1 for a day not in them (one lookup table)."""
     if len(epoch_day) == 0:
         return np.zeros(0, np.int64)
     low = int(epoch_day.min())
     lut = np.full(int(epoch_day.max()) - low + 1, -1, np.int64)
-    for i, d in enumerate(events.days):
+    for i, d in enumerate(days):
         offset = (_day(d) - date(1970, 1, 1)).days - low
         if 0 <= offset < len(lut):
             lut[offset] = i
@@ -839,7 +841,7 @@ def _minutes(events: _Events, lr: _LevelRows) -> np.ndarray:
     piece's first minute and -1 after its last, one bincount and a running sum."""
     per_day = occupancy.MINUTES_PER_DAY
     key, day, lo, hi = _day_pieces(*_islands(events, lr))
-    bday = _batch_day_index(events, day)
+    bday = _day_index(events.days, day)
     keep = bday >= 0
     row = (bday[keep] * lr.keys.size + key[keep]) * (per_day + 1)
     cells = len(events.days) * lr.keys.size * (per_day + 1)
@@ -902,9 +904,10 @@ def _level_visitors(events: _Events, lr: _LevelRows) -> np.ndarray:
     """(batch day x key) distinct people: runs of (key, person, day) in the level's order that
     fall on a batch day. The previous day sorts before a batch day within (key, person), so
     these are the runs of the batch rows alone, without cutting those rows out first."""
-    first = _run_starts(lr.key, lr.person, events.day[lr.rows]) & events.batch[lr.rows]
+    bday = events.bday[lr.rows]
+    first = _run_starts(lr.key, lr.person, bday) & (bday >= 0)
     size = len(events.days) * lr.keys.size
-    day = events.bday[lr.rows[first]]
+    day = bday[first]
     counts = np.bincount(day * lr.keys.size + lr.key[first], minlength=size)
     return counts.reshape(len(events.days), lr.keys.size)
 
@@ -1015,11 +1018,12 @@ def _cells(
 
 
 def _attach_dwell_counts(cell: Any, level: str, dist: pl.DataFrame, column: str) -> None:
-    """Each cell's dwell distribution (values ascending, counts) from the dwell counts."""
+    """Each cell's dwell distribution (values ascending, counts) from the dwell counts.
+    Sorting by the value alone is enough: each cell's part keeps that order."""
     per_key = (
         dist.group_by("dt", column, "dwell_whole_s")
         .agg(pl.col("events").sum())
-        .sort("dt", column, "dwell_whole_s")
+        .sort("dwell_whole_s")
     )
     for (dt, key), part in per_key.partition_by(
         "dt", column, as_dict=True, maintain_order=True
