@@ -710,14 +710,16 @@ def _mode(pd_of_row: np.ndarray, days: int, column: _Codes, rows: np.ndarray) ->
     """Most frequent non-null value per person-day; ties go to the smallest (codes follow the
     strings' order); None when all are null."""
     values = column.size
-    counts = np.bincount(pd_of_row * values + column.codes[rows], minlength=days * values).reshape(
-        days, values
-    )[:, : values - 1]
     if values == 1:
         return pl.Series([None] * days, dtype=pl.String)
-    best = counts.argmax(axis=1)
-    best = np.where(counts.max(axis=1) > 0, best, values - 1)
-    return column.decode(best)
+    # One row of counts per value (contiguous: a max down the rows is elementwise, several
+    # times faster than argmax across a narrow axis); each count carries its value's rank so
+    # that equal counts go to the smallest code, and a count of 0 stays below `values`.
+    counts = np.bincount(column.codes[rows] * days + pd_of_row, minlength=values * days)
+    ranked = counts.reshape(values, days)[:-1] * values
+    ranked += np.arange(values - 1, 0, -1)[:, None]
+    top = ranked.max(axis=0)
+    return column.decode(np.where(top >= values, values - 1 - top % values, values - 1))
 
 
 def _lists(pd_of_row: np.ndarray, days: int, column: _Codes, rows: np.ndarray) -> pa.Array:
