@@ -23,8 +23,7 @@ from __future__ import annotations
 import os
 import tempfile
 import threading
-from collections import deque
-from concurrent.futures import Future, ThreadPoolExecutor
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -1114,60 +1113,57 @@ def batch_days() -> int:
 
 
 def compute_workers() -> int:
-    """Passes computed at once (WANDR_AGG_WORKERS, default 2). The sorts, Parquet reads and
-    polars group-bys release the GIL, so two passes keep two cores busy; memory grows by
-    one pass's events per worker."""
+    """Passes run at once (WANDR_AGG_WORKERS, default 2). The sorts, Parquet reads and
+    writes and polars group-bys release the GIL, so two passes keep two cores busy; memory
+    grows by one pass's events and tables per worker."""
     return max(1, int(os.environ.get("WANDR_AGG_WORKERS") or 2))
 
 
 def _pass(
     lake: Lake, tenant: str, batch: list[str], work: str, rule: dwell.VisitRule
 ) -> DayAggregates:
-    """Load and aggregate one batch of days. Downloads go to the batch's own directory:
-    passes run at once and would otherwise overwrite each other's copies."""
+    """Load, aggregate and write one batch of days; the tables are dropped once written.
+    Downloads go to the batch's own directory: passes run at once and would otherwise
+    overwrite each other's copies."""
     own = tempfile.mkdtemp(dir=work)
     events, insights = load(lake, tenant, batch, own)
     aggs = compute(events, insights, batch, rule)
+    write_tables(lake, tenant, aggs)
     if lake.local_dir("") is None:
         for path in events:
             os.remove(path)
-    return aggs
+    return DayAggregates({}, aggs.cells, aggs.days, aggs.reaches)
 
 
 def recompute(
     lake: Lake, tenant: str, touched_days: list[str], rule: dwell.VisitRule = dwell.DEFAULT_RULE
 ) -> DayAggregates:
     """Recompute and write the aggregates of the touched days and the days they spill into
-    (`spill_days`). Days go in ascending batches, `compute_workers()` at once; a touched day's
-    spill days, found in its own pass, join the queue, so the events are read once."""
+    (`spill_days`). Days go in ascending batches, `compute_workers()` passes at once, a new
+    one starting as soon as any finishes; a touched day's spill days, found in its own pass,
+    join the queue, so the events are read once."""
     touched = set(touched_days)
     pending = sorted(touched)
     done: list[str] = []
     cells: list[Cell] = []
-    running: deque[tuple[list[str], Future[DayAggregates]]] = deque()
-    writing: Future[None] | None = None
+    running: dict[Future[DayAggregates], list[str]] = {}
     with (
         tempfile.TemporaryDirectory(dir=os.environ.get("WANDR_WORK_DIR")) as work,
         ThreadPoolExecutor(max_workers=compute_workers()) as passes,
-        ThreadPoolExecutor(max_workers=1) as writer,
     ):
         while pending or running:
             while pending and len(running) < compute_workers():
                 batch, pending = pending[: batch_days()], pending[batch_days() :]
-                running.append((batch, passes.submit(_pass, lake, tenant, batch, work, rule)))
-            batch, computing = running.popleft()
-            aggs = computing.result()
-            if writing is not None:  # one batch's tables in flight at most: bounded memory
-                writing.result()
-            # Parquet encoding and upload release the GIL: the next batches compute meanwhile
-            writing = writer.submit(write_tables, lake, tenant, aggs)
-            cells += aggs.cells
-            done += batch
-            queued = set(done).union(*(b for b, _ in running))
-            spilled = {d for day in batch if day in touched for d in aggs.reaches.get(day, ())}
-            pending = sorted(set(pending) | (spilled - touched - queued))
-        if writing is not None:
-            writing.result()
+                running[passes.submit(_pass, lake, tenant, batch, work, rule)] = batch
+            finished, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in finished:
+                batch = running.pop(future)
+                aggs = future.result()
+                cells += aggs.cells
+                done += batch
+                queued = set(done).union(*running.values())
+                spilled = {d for day in batch if day in touched for d in aggs.reaches.get(day, ())}
+                pending = sorted(set(pending) | (spilled - touched - queued))
     return DayAggregates({}, sorted(cells, key=lambda c: (c.dt, c.level, c.key)), sorted(done))
 
 
