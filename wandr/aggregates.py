@@ -98,6 +98,9 @@ class DayAggregates:
     days: list[str]
     # per day, the later days its events end on (their occupancy sees this day's events)
     reaches: dict[str, set[str]] = field(default_factory=dict)
+    # tables built as Arrow (the person-days), written as they are: a polars round trip of
+    # their strings and lists cost a tenth of the pass, holding the GIL
+    arrow: dict[str, pa.Table] = field(default_factory=dict)
 
 
 def _day(text: str) -> date:
@@ -211,8 +214,25 @@ def compute(
     """All aggregates of `days`; `events_window` (a polars frame, Arrow table or local Parquet
     paths) also holds the day before each of them. Days are aggregated `batch_days()` at a
     time so memory stays bounded whatever the number of days."""
+    aggs = _compute_days(events_window, insights, days, rule, waiting_threshold_s)
+    for name, table in aggs.arrow.items():
+        frame = pl.from_arrow(table)
+        assert isinstance(frame, pl.DataFrame)
+        aggs.tables[name] = frame
+    return DayAggregates(aggs.tables, aggs.cells, aggs.days, aggs.reaches)
+
+
+def _compute_days(
+    events_window: Any,
+    insights: pl.DataFrame,
+    days: list[str],
+    rule: dwell.VisitRule,
+    waiting_threshold_s: float,
+) -> DayAggregates:
+    """`compute`, with the Arrow tables left as Arrow (`write_tables` takes them as such)."""
     days = sorted(set(days))
     tables: dict[str, list[pl.DataFrame]] = {}
+    arrow: dict[str, list[pa.Table]] = {}
     cells: list[Cell] = []
     reaches: dict[str, set[str]] = {}
     for i in range(0, max(len(days), 1), batch_days()):
@@ -228,8 +248,11 @@ def compute(
         for name, frame in part.tables.items():
             if frame.height:
                 tables.setdefault(name, []).append(frame)
+        for name, table in part.arrow.items():
+            arrow.setdefault(name, []).append(table)
     joined = {name: pl.concat(frames, how="vertical_relaxed") for name, frames in tables.items()}
-    return DayAggregates(joined, cells, days, reaches)
+    arrow_joined = {name: pa.concat_tables(parts) for name, parts in arrow.items()}
+    return DayAggregates(joined, cells, days, reaches, arrow_joined)
 
 
 def _compute(
@@ -247,7 +270,7 @@ def _compute(
         "agg_demographics": _demographics(events, fine),
     }
     batch_order = _person_order(events, np.flatnonzero(events.batch))
-    tables["agg_person_day"] = _person_days(events, batch_order, rule)
+    person_days = _person_days(events, batch_order, rule)
     dist = _dwell_counts(events)
     tables["agg_dwell_dist"] = (
         dist.group_by("dt", "camera_id", "dwell_whole_s")
@@ -269,7 +292,8 @@ def _compute(
     tables["agg_occupancy_minute"] = _occupancy_long(occ_keys, occ)
     tables["agg_insight_merge"] = _insight_merge(ins, days, fine, occ_keys, occ)
     cells = _cells(events, fine, dist, levels, tables["agg_crowd_hour"], occ_keys, occ)
-    return DayAggregates(tables, cells, days, _reaches(events))
+    arrow = {"agg_person_day": person_days} if person_days.num_rows else {}
+    return DayAggregates(tables, cells, days, _reaches(events), arrow)
 
 
 def _reaches(events: _Events) -> dict[str, set[str]]:
@@ -310,6 +334,10 @@ class _Codes:
 
     def decode(self, codes: np.ndarray) -> pl.Series:
         return pl.Series(self.names, dtype=pl.String).gather(codes)
+
+    def decode_arrow(self, codes: np.ndarray) -> pa.Array:
+        """As `decode`, as the large strings polars would hand to Arrow."""
+        return pa.array(self.names, pa.large_string()).take(pa.array(codes))
 
 
 @dataclass
@@ -705,12 +733,12 @@ def _reach_before(values: np.ndarray, first: np.ndarray) -> np.ndarray:
     return np.r_[values[:1], reach[:-1]]
 
 
-def _mode(pd_of_row: np.ndarray, days: int, column: _Codes, rows: np.ndarray) -> pl.Series:
+def _mode(pd_of_row: np.ndarray, days: int, column: _Codes, rows: np.ndarray) -> pa.Array:
     """Most frequent non-null value per person-day; ties go to the smallest (codes follow the
     strings' order); None when all are null."""
     values = column.size
     if values == 1:
-        return pl.Series([None] * days, dtype=pl.String)
+        return pa.nulls(days, pa.large_string())
     # One row of counts per value (contiguous: a max down the rows is elementwise, several
     # times faster than argmax across a narrow axis); each count carries its value's rank so
     # that equal counts go to the smallest code, and a count of 0 stays below `values`.
@@ -718,28 +746,30 @@ def _mode(pd_of_row: np.ndarray, days: int, column: _Codes, rows: np.ndarray) ->
     ranked = counts.reshape(values, days)[:-1] * values
     ranked += np.arange(values - 1, 0, -1)[:, None]
     top = ranked.max(axis=0)
-    return column.decode(np.where(top >= values, values - 1 - top % values, values - 1))
+    return column.decode_arrow(np.where(top >= values, values - 1 - top % values, values - 1))
 
 
 def _lists(pd_of_row: np.ndarray, days: int, column: _Codes, rows: np.ndarray) -> pa.Array:
-    """Sorted distinct non-null values per person-day, as an Arrow list array."""
+    """Sorted distinct non-null values per person-day, as the Arrow large list of large
+    strings polars would hand to Arrow."""
     codes = column.codes[rows]
     keep = codes < column.size - 1
     pairs = np.sort(pd_of_row[keep].astype(np.int64) * column.size + codes[keep])
     pairs = pairs[_run_starts(pairs)]
     owner, value = np.divmod(pairs, column.size)
-    offsets = np.r_[0, np.cumsum(np.bincount(owner, minlength=days))].astype(np.int32)
-    names = pa.array(column.names[:-1], pa.string())
-    return pa.ListArray.from_arrays(pa.array(offsets), names.take(pa.array(value)))
+    offsets = np.r_[0, np.cumsum(np.bincount(owner, minlength=days))].astype(np.int64)
+    names = pa.array(column.names[:-1], pa.large_string())
+    return pa.LargeListArray.from_arrays(pa.array(offsets), names.take(pa.array(value)))
 
 
-def _person_days(events: _Events, rows: np.ndarray, rule: dwell.VisitRule) -> pl.DataFrame:
+def _person_days(events: _Events, rows: np.ndarray, rule: dwell.VisitRule) -> pa.Table:
     """Per person and day (definitions in wandr.dwell.person_days), from the batch rows in
     `_person_order`: visits split where the start is more than the gap after the latest end
     so far. Rows come by day, then person: each day's rows are one slice to write, in the
-    order a partition of the person-major rows by day would give."""
+    order a partition of the person-major rows by day would give. The table has the Arrow
+    types polars gave it before (large strings and lists), so the files stay the same."""
     if len(rows) == 0:
-        return pl.DataFrame()
+        return pa.table({})
     person, day = events.person[rows], events.day[rows]
     first = _run_starts(person, day)
     starts = np.flatnonzero(first)
@@ -755,16 +785,19 @@ def _person_days(events: _Events, rows: np.ndarray, rule: dwell.VisitRule) -> pl
     new_visit = first | (start_ms - int(rule.gap_s * 1000) > reach)
     s = events.strings
     first_rows = starts[by_day]
-    return pl.DataFrame(
+    day_names = pa.array(events.days, pa.large_string())
+    return pa.table(
         {
-            "person_id": pl.from_arrow(events.person_names.take(pa.array(person[first_rows]))),
-            "dt": _day_names(events, events.bday[rows[first_rows]]),
+            "person_id": events.person_names.take(pa.array(person[first_rows])).cast(
+                pa.large_string()
+            ),
+            "dt": day_names.take(pa.array(events.bday[rows[first_rows]])),
             "events": np.diff(np.r_[starts, len(rows)]).astype(np.int64)[by_day],
             "dwell_s": np.add.reduceat(events.dwell[rows], starts)[by_day],
             "first_seen": start_ms[first_rows].astype("datetime64[ms]"),
             "last_seen": np.maximum.reduceat(end_ms, starts)[by_day].astype("datetime64[ms]"),
-            "cameras": pl.from_arrow(_lists(pd_of_row, n, s["camera_id"], rows)),
-            "groups": pl.from_arrow(_lists(pd_of_row, n, s["camera_group_id"], rows)),
+            "cameras": _lists(pd_of_row, n, s["camera_id"], rows),
+            "groups": _lists(pd_of_row, n, s["camera_group_id"], rows),
             "gender": _mode(pd_of_row, n, s["gender_outcome"], rows),
             "age_group": _mode(pd_of_row, n, s["age_group_outcome"], rows),
             "visits": np.add.reduceat(new_visit.astype(np.int32), starts)[by_day].astype(np.int32),
@@ -1063,15 +1096,33 @@ def _occupancy_long(keys: list[tuple[str, str, str]], minutes: np.ndarray) -> pl
 def write_tables(lake: Lake, tenant: str, aggs: DayAggregates) -> None:
     """Replace each touched day's aggregate files; days left empty lose theirs."""
     for name in AGG_TABLES:
-        by_day = _by_day(aggs.tables.get(name, pl.DataFrame()))
+        if name in aggs.arrow:
+            by_day = _arrow_by_day(aggs.arrow[name])
+        else:
+            frames = _by_day(aggs.tables.get(name, pl.DataFrame()))
+            by_day = {day: frame.to_arrow() for day, frame in frames.items() if frame.height}
         for day in aggs.days:
             rel = f"{partition(name, tenant, day)}/part-0.parquet"
-            part = by_day.get(day)
-            if part is None or part.height == 0:
+            table = by_day.get(day)
+            if table is None or table.num_rows == 0:
                 lake.delete(rel)
             else:
-                table = part.to_arrow()
                 lake.write_parquet(rel, table, use_dictionary=_dictionary_columns(table))
+
+
+def _arrow_by_day(table: pa.Table) -> dict[str, pa.Table]:
+    """`_by_day` of an Arrow table: slices of its runs of dt, or a filter per day where a
+    day comes in more than one run."""
+    dt = table.column("dt").combine_chunks()
+    runs = pc.run_end_encode(dt)
+    days, ends = runs.values.to_pylist(), runs.run_ends.to_numpy()
+    rest = table.drop_columns(["dt"])
+    if len(set(days)) < len(days):
+        return {day: rest.filter(pc.equal(dt, day)) for day in set(days)}
+    return {
+        str(day): rest.slice(int(start), int(end - start))
+        for day, start, end in zip(days, np.r_[0, ends[:-1]], ends, strict=True)
+    }
 
 
 def _by_day(frame: pl.DataFrame) -> dict[str, pl.DataFrame]:
@@ -1127,7 +1178,7 @@ def _pass(
     overwrite each other's copies."""
     own = tempfile.mkdtemp(dir=work)
     events, insights = load(lake, tenant, batch, own)
-    aggs = compute(events, insights, batch, rule)
+    aggs = _compute_days(events, insights, batch, rule, dwell.WAITING_THRESHOLD_S)
     write_tables(lake, tenant, aggs)
     if lake.local_dir("") is None:
         for path in events:
