@@ -214,3 +214,49 @@ def test_recomputing_one_day_also_recomputes_the_days_its_events_run_into(
     ]
     for mine, theirs in zip(one.cells, expected, strict=True):
         assert np.array_equal(mine.occupancy, theirs.occupancy)
+
+
+def test_written_tables_have_the_schema_and_rows_polars_gives_them(
+    events: pl.DataFrame, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The person-days are built as Arrow and the other tables sliced by day; each day's
+    file must still hold what a partition of compute()'s polars frame by dt would write
+    (rows in any order: person codes follow the order people first appear in the input)."""
+    monkeypatch.setenv("WANDR_AGG_WORKERS", "2")
+    lake = _lake_of(events, str(tmp_path))
+    aggregates.recompute(lake, "t", DAYS)
+    expected = aggregates.compute(events, pl.DataFrame(), DAYS)
+    for name, frame in expected.tables.items():
+        for (day,), part in frame.partition_by("dt", as_dict=True, include_key=False).items():
+            written = lake.read_parquet(f"{name}/tenant=t/dt={day}/part-0.parquet")
+            assert written.schema == part.to_arrow().schema, name
+            got = pl.from_arrow(written)
+            assert isinstance(got, pl.DataFrame)
+            key = [
+                c for c, t in part.schema.items() if not t.is_float() and t != pl.List(pl.String)
+            ]
+            mine, theirs = got.sort(key, nulls_last=True), part.sort(key, nulls_last=True)
+            floats = [c for c, t in part.schema.items() if t.is_float()]
+            assert mine.drop(floats).equals(theirs.drop(floats)), (name, day)
+            for column in floats:  # equal start times may add in another order
+                assert np.allclose(mine.get_column(column), theirs.get_column(column)), column
+
+
+def test_rows_of_the_day_before_merge_into_the_person_order(events: pl.DataFrame) -> None:
+    """The levels' order (the batch's person sort with the previous day's late rows merged
+    in) is by person, day and start, as one sort of every row would give."""
+    passed = aggregates._read_events(events.to_arrow(), DAYS[1:])
+    assert (~passed.batch).any()
+    batch_order = aggregates._person_order(passed, np.flatnonzero(passed.batch))
+    merged = aggregates._all_by_person(passed, batch_order)
+    every = np.arange(len(passed.day))
+    keys = aggregates._person_key(passed, merged, every)
+    assert sorted(merged.tolist()) == every.tolist()
+    assert (np.diff(keys) >= 0).all()
+
+
+def test_a_day_in_two_runs_of_an_arrow_table_is_filtered_not_sliced() -> None:
+    table = pa.table({"dt": ["d1", "d2", "d1"], "n": [1, 2, 3]})
+    by_day = aggregates._arrow_by_day(table)
+    assert by_day["d1"].column("n").to_pylist() == [1, 3]
+    assert by_day["d2"].column("n").to_pylist() == [2]
