@@ -299,7 +299,7 @@ def _compute(
 def _reaches(events: _Events) -> dict[str, set[str]]:
     """Per batch day, the other days its events end on: what `spill_days` asks, answered
     from the pass's own arrays instead of a second scan."""
-    b = events.batch
+    b = events.batch_rows
     end_day = events.end_us[b] // US_PER_DAY
     cross = end_day != events.day[b]
     pairs = np.unique(events.bday[b][cross] * (1 << 32) + end_day[cross])
@@ -365,6 +365,12 @@ class _Events:
     batch: np.ndarray
     strings: dict[str, _Codes]
     keys: dict[str, _Codes]  # camera / group keys of the cells: null coalesced to 'unknown'
+
+    @property
+    def batch_rows(self) -> np.ndarray | slice:
+        """Index of the batch rows: a slice of every row (columns come as views, not copies)
+        when the pass holds no previous-day rows, as most passes do."""
+        return slice(None) if self.batch.all() else self.batch
 
 
 def _read_events(events_window: Any, days: list[str]) -> _Events:
@@ -560,7 +566,7 @@ def _day_names(events: _Events, bday: np.ndarray) -> pl.Series:
 def _fine_groups(events: _Events, thr: float) -> pl.DataFrame:
     """Events, dwell sum/max and waiting per (day, camera, description, group, group name,
     hour, gender, age): every table and cell without distinct people is a roll-up of it."""
-    b = events.batch
+    b = events.batch_rows
     s = events.strings
     # The four camera columns first become one code of the combinations present (a few
     # dozen), which keeps the whole key small enough for the bincount path of _group_ids.
@@ -598,7 +604,7 @@ def _fine_groups(events: _Events, thr: float) -> pl.DataFrame:
 
 def _visitors(events: _Events, columns: list[str], by_hour: bool = False) -> pl.DataFrame:
     """Distinct people per day and the given string columns (and hour): (dt, ..., visitors)."""
-    b = events.batch
+    b = events.batch_rows
     parts = [(events.bday[b], len(events.days))]
     parts += [(events.strings[c].codes[b], events.strings[c].size) for c in columns]
     if by_hour:
@@ -632,7 +638,7 @@ def _camera_hour(events: _Events, fine: pl.DataFrame) -> pl.DataFrame:
 
 def _demographics(events: _Events, fine: pl.DataFrame) -> pl.DataFrame:
     """Events and distinct people per day, camera, gender and age (null as not_determined)."""
-    b = events.batch
+    b = events.batch_rows
     s = events.strings
     coalesced = {
         name: _coalesced(s[name], NOT_DETERMINED)
@@ -663,7 +669,7 @@ def _demographics(events: _Events, fine: pl.DataFrame) -> pl.DataFrame:
 def _dwell_counts(events: _Events) -> pl.DataFrame:
     """Events per day, camera, camera key, group key and whole second of dwell (one sort):
     the dwell distribution table and every cell's distribution roll up from it."""
-    b = events.batch
+    b = events.batch_rows
     whole = np.floor(events.dwell[b]).astype(np.int64)
     low = int(whole.min()) if len(whole) else 0
     span = int(whole.max()) - low + 1 if len(whole) else 1
