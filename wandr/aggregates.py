@@ -1104,20 +1104,27 @@ def _occupancy_long(keys: list[tuple[str, str, str]], minutes: np.ndarray) -> pl
 
 
 def write_tables(lake: Lake, tenant: str, aggs: DayAggregates) -> None:
-    """Replace each touched day's aggregate files; days left empty lose theirs."""
-    for name in AGG_TABLES:
-        if name in aggs.arrow:
-            by_day = _arrow_by_day(aggs.arrow[name])
-        else:
-            frames = _by_day(aggs.tables.get(name, pl.DataFrame()))
-            by_day = {day: frame.to_arrow() for day, frame in frames.items() if frame.height}
-        for day in aggs.days:
-            rel = f"{partition(name, tenant, day)}/part-0.parquet"
-            table = by_day.get(day)
-            if table is None or table.num_rows == 0:
-                lake.delete(rel)
+    """Replace each touched day's aggregate files; days left empty lose theirs. Files are
+    encoded two at a time (Parquet encoding releases the GIL): the last pass of a recompute
+    has no other pass beside it to keep the second core busy."""
+    with ThreadPoolExecutor(max_workers=2) as writers:
+        writes = []
+        for name in AGG_TABLES:
+            if name in aggs.arrow:
+                by_day = _arrow_by_day(aggs.arrow[name])
             else:
-                lake.write_parquet(rel, table, use_dictionary=_dictionary_columns(table))
+                frames = _by_day(aggs.tables.get(name, pl.DataFrame()))
+                by_day = {day: frame.to_arrow() for day, frame in frames.items() if frame.height}
+            for day in aggs.days:
+                rel = f"{partition(name, tenant, day)}/part-0.parquet"
+                table = by_day.get(day)
+                if table is None or table.num_rows == 0:
+                    lake.delete(rel)
+                else:
+                    columns = _dictionary_columns(table)
+                    writes.append(writers.submit(lake.write_parquet, rel, table, columns))
+        for write in writes:
+            write.result()
 
 
 def _arrow_by_day(table: pa.Table) -> dict[str, pa.Table]:
