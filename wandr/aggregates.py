@@ -821,20 +821,22 @@ def _person_days(events: _Events, rows: np.ndarray, rule: dwell.VisitRule) -> pa
 @dataclass
 class _LevelRows:
     """All rows of the pass sorted by (level key, person, start), the level's key codes, and
-    the key and person of each sorted row (islands and visitors both walk them)."""
+    the key, person, minutes and batch day of each sorted row (islands and visitors both
+    walk them)."""
 
     level: str
     keys: _Codes
-    rows: np.ndarray
     key: np.ndarray
     person: np.ndarray
+    start_minute: np.ndarray
+    end_minute: np.ndarray
+    bday: np.ndarray
 
 
 def _islands(events: _Events, lr: _LevelRows) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Per key and person, merged minute ranges (key, first minute, last minute + 1): an event
     continues an island while it starts no later than one minute after the furthest end."""
-    rows, key = lr.rows, lr.key
-    sm, em = events.start_minute[rows], events.end_minute[rows]
+    key, sm, em = lr.key, lr.start_minute, lr.end_minute
     first = _run_starts(key, lr.person)
     new = first | (sm - 1 > _reach_before(em, first))
     starts = np.flatnonzero(new)
@@ -930,17 +932,24 @@ def _all_by_person(events: _Events, batch_order: np.ndarray) -> np.ndarray:
 
 def _levels(events: _Events, batch_order: np.ndarray) -> list[_LevelRows]:
     """Every row of the pass sorted by (key, person, start) for the camera, group and site
-    levels: the rows by person and start, then a stable radix sort by each level's key."""
+    levels: the rows by person and start, then a stable radix sort by each level's key.
+    The columns are gathered once in person order (the site's order); a level's stable
+    sort reads them back in a few sequential streams, one per key, not at random."""
     by_person = _all_by_person(events, batch_order)
-    person = events.person[by_person]
+    columns = [
+        events.person[by_person],
+        events.start_minute[by_person],
+        events.end_minute[by_person],
+        events.bday[by_person],
+    ]
     out = []
     for level in ("camera", "group"):
         keys = events.keys[level]
         small = keys.codes[by_person].astype(_small_int(keys.size))
         order = np.argsort(small, kind="stable")
-        out.append(_LevelRows(level, keys, by_person[order], small[order], person[order]))
+        out.append(_LevelRows(level, keys, small[order], *(c[order] for c in columns)))
     site = _Codes(np.zeros(len(events.day), np.int32), [occupancy.SITE])
-    out.append(_LevelRows("site", site, by_person, np.zeros(len(person), np.int16), person))
+    out.append(_LevelRows("site", site, np.zeros(len(by_person), np.int16), *columns))
     return out
 
 
@@ -948,7 +957,7 @@ def _level_visitors(events: _Events, lr: _LevelRows) -> np.ndarray:
     """(batch day x key) distinct people: runs of (key, person, day) in the level's order that
     fall on a batch day. The previous day sorts before a batch day within (key, person), so
     these are the runs of the batch rows alone, without cutting those rows out first."""
-    bday = events.bday[lr.rows]
+    bday = lr.bday
     first = _run_starts(lr.key, lr.person, bday) & (bday >= 0)
     size = len(events.days) * lr.keys.size
     day = bday[first]
