@@ -229,8 +229,7 @@ def commit(lake: Lake, table: str, tenant: str, upload_id: str) -> Commit:
             targets = [targets[0].replace(".parquet", f"-{k}.parquet") for k in range(len(sources))]
         keep = {lake.path(t) for t in targets}
         for source, target in zip(sources, targets, strict=True):
-            lake._parent(target)
-            lake.fs.copy_file(lake.path(source), lake.path(target))
+            _publish(lake, source, target)
         for old in _upload_files(lake, table, tenant, day, upload_id):
             if old not in keep:
                 _delete_if_present(lake, old)
@@ -246,6 +245,16 @@ def commit(lake: Lake, table: str, tenant: str, upload_id: str) -> Commit:
     )
     lake.delete_dir(staging_dir(tenant, upload_id))
     return Commit(table, days, touched, rows)
+
+
+def _publish(lake: Lake, source: str, target: str) -> None:
+    """Move a staged file into the table (a rename on a local lake, copy-and-delete on S3).
+    A retry after a crash finds the files an earlier try already moved at their target."""
+    if lake.exists(source):
+        lake._parent(target)
+        lake.fs.move(lake.path(source), lake.path(target))
+    elif not lake.exists(target):
+        raise FileNotFoundError(f"staged file {source} is gone and {target} was never written")
 
 
 def read_days(

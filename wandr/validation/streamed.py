@@ -105,15 +105,16 @@ def _stream(
     out = ChunkOutput(0, formulas=[0] * len(_STRING_COLUMNS))
     held = [_HELD_SCHEMA.empty_table()]
     blank_lines: list[int] = []
-    writer = _DayWriter(os.path.join(out_dir, "_s"), reader.by_name, upload_id)
+    writer = _DayWriter(os.path.join(out_dir, "_s"), reader, upload_id)
     try:
         for batch in reader.batches(reader.repeated_ids()):
             rows = _drop_blank_lines(_settle(con, batch, reader, limits), blank_lines)
-            _count(out, rows)
-            writer.add(rows.filter(pl.col("_code").is_null() & ~pl.col("_held")))
-            bad = rows.filter(pl.col("_code").is_not_null() | pl.col("_held"))
-            if bad.height:
-                held.append(_held_rows(bad, reader.by_name, upload_id, limits))
+            good = rows.get_column("_code").is_null()
+            _count(out, rows, good)
+            writer.add(rows, good & ~rows.get_column("_held"))
+            bad = ~good | rows.get_column("_held")
+            if bad.any():
+                held.append(_held_rows(rows.filter(bad), reader.by_name, upload_id, limits))
         writer.close()
     except pl.exceptions.ComputeError as exc:  # the reader's error on a line it cannot read
         raise NotFastPath(f"polars does not read the file as DuckDB does: {exc}") from exc
@@ -368,13 +369,13 @@ def _held_rows(
     return frame.to_arrow().cast(_HELD_SCHEMA)
 
 
-def _count(out: ChunkOutput, rows: pl.DataFrame) -> None:
-    """Add a batch's rows, good rows (repeats included), bad scores and formulas."""
-    good = rows.filter(pl.col("_code").is_null())
+def _count(out: ChunkOutput, rows: pl.DataFrame, good: pl.Series) -> None:
+    """Add a batch's rows, good rows (repeats included), bad scores and formulas (column
+    arithmetic: filtering the batch would copy every column)."""
     out.parsed += rows.height
-    out.good += good.height
-    out.face_score_bad += int(good.get_column("_fsbad").sum())
-    fx = good.get_column("_fx")
+    out.good += int(good.sum())
+    out.face_score_bad += int((good & rows.get_column("_fsbad")).sum())
+    fx = rows.get_column("_fx").zip_with(good, pl.Series([0], dtype=pl.Int32))
     if (fx != 0).any():
         for k in range(len(_STRING_COLUMNS)):
             out.formulas[k] += int(((fx & (1 << k)) != 0).sum())
@@ -419,34 +420,45 @@ def _check_lines(lines: _Lines, parsed: int, blank_lines: list[int]) -> None:
 
 
 class _DayWriter:
-    """Good rows to day files, `_FLUSH_ROWS` at a time, written on a second thread while
-    the next rows are read. The files are `<directory>/dt=<day>/p-<k>.parquet`."""
+    """Good rows to one file per day, `_FLUSH_ROWS` at a time (a row group per day per
+    flush), written on a second thread while the next rows are read. The files are
+    `<directory>/dt=<day>/part.parquet`; one open file per day, not one per flush and day,
+    halves the fixed cost of the many small pieces a file that mixes its days cuts into."""
 
-    def __init__(self, directory: str, mapped: dict[str, str], upload_id: str) -> None:
-        self.directory, self.mapped, self.upload_id = directory, mapped, upload_id
+    def __init__(self, directory: str, reader: _Reader, upload_id: str) -> None:
+        self.directory, self.upload_id = directory, upload_id
+        self.mapped = reader.by_name
+        self.zstd = [f.name for f in EVENT_SCHEMA if _has_values(f.name, reader)]
         self.files: list[str] = []
         self.days: dict[str, int] = {}
+        self._open: dict[str, pq.ParquetWriter] = {}
         self._pending: list[pl.DataFrame] = []
         self._rows = 0
-        self._flushes = 0
         self._pool = ThreadPoolExecutor(max_workers=1)
         self._writing: Future[None] | None = None
 
-    def add(self, rows: pl.DataFrame) -> None:
-        if rows.height:
-            self._pending.append(
-                rows.select(*_lake_columns(rows, self.mapped, self.upload_id), "dt")
-            )
-            self._rows += rows.height
+    def add(self, rows: pl.DataFrame, keep: pl.Series) -> None:
+        """Queue the `keep` rows of a batch. Only the lake columns are taken (no copy), and
+        the rows are picked out when the day files are cut (one gather, not two)."""
+        day = pl.when(keep).then(pl.col("dt"))
+        self._pending.append(
+            rows.select(*_lake_columns(rows, self.mapped, self.upload_id), day.alias("dt"))
+        )
+        self._rows += rows.height
         if self._rows >= _FLUSH_ROWS:
             self._flush()
 
     def close(self) -> None:
         self._flush()
         self._wait()
+        for writer in self._open.values():
+            writer.close()
+        self._open.clear()
 
     def abandon(self) -> None:
         self._pool.shutdown(wait=True, cancel_futures=True)
+        for writer in self._open.values():
+            writer.close()
 
     def _flush(self) -> None:
         if not self._pending:
@@ -454,28 +466,44 @@ class _DayWriter:
         frame = pl.concat(self._pending)
         self._pending, self._rows = [], 0
         self._wait()  # one write in flight at most: bounded memory
-        self._writing = self._pool.submit(self._write, frame, self._flushes)
-        self._flushes += 1
+        self._writing = self._pool.submit(self._write, frame)
 
     def _wait(self) -> None:
         if self._writing is not None:
             self._writing.result()
             self._writing = None
 
-    def _write(self, frame: pl.DataFrame, k: int) -> None:
+    def _write(self, frame: pl.DataFrame) -> None:
         for (day,), part in frame.partition_by("dt", as_dict=True, include_key=False).items():
+            if day is None:  # rows not kept
+                continue
+            table = part.to_arrow(compat_level=pl.CompatLevel.newest())  # views: no copy
             name = day.isoformat()
-            directory = os.path.join(self.directory, f"dt={name}")
-            os.makedirs(directory, exist_ok=True)
-            path = os.path.join(directory, f"p-{k:05d}.parquet")
-            pq.write_table(
-                part.to_arrow(compat_level=pl.CompatLevel.newest()),  # views: no copy
-                path,
-                compression="zstd",
-                compression_level=1,
-                use_dictionary=_DICTIONARY_COLUMNS,
-                write_statistics=list(TIME_COLUMNS),
-                store_schema=False,
-            )
-            self.files.append(path)
+            if name not in self._open:
+                self._open[name] = self._new_file(name, table.schema)
+            self._open[name].write_table(table)
             self.days[name] = self.days.get(name, 0) + part.height
+
+    def _new_file(self, day: str, schema: pa.Schema) -> pq.ParquetWriter:
+        """Written as the DuckDB-written day files are (`_DICTIONARY_COLUMNS`), without
+        compressing the columns the file does not have (all null: nothing to gain)."""
+        directory = os.path.join(self.directory, f"dt={day}")
+        os.makedirs(directory, exist_ok=True)
+        path = os.path.join(directory, "part.parquet")
+        self.files.append(path)
+        return pq.ParquetWriter(
+            path,
+            schema,
+            compression={f.name: "zstd" if f.name in self.zstd else "none" for f in EVENT_SCHEMA},
+            compression_level=dict.fromkeys(self.zstd, 1),
+            use_dictionary=_DICTIONARY_COLUMNS,
+            write_statistics=list(TIME_COLUMNS),
+            store_schema=False,
+        )
+
+
+def _has_values(name: str, reader: _Reader) -> bool:
+    """Whether lake column `name` can hold values for this file (else it is all null)."""
+    if name in _STRING_COLUMNS or name in TIME_COLUMNS or name == "face_score":
+        return name in reader.by_name
+    return name != "extra" or bool(reader.cmap.unknown)
