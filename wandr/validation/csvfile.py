@@ -33,7 +33,9 @@ from wandr.validation import times
 from wandr.validation.columns import ColumnMap, Sniffed, map_columns, sniff
 from wandr.validation.report import InvalidUpload, Limits, Report
 
-_FORMULA = r"^[=+@\t\r]|^-[^0-9.\s]"
+# `\s` spelled out as RE2 defines it ([\t\n\f\r ]): polars' Rust regex (the streamed path)
+# reads `\s` as Unicode whitespace, so the one pattern serves both engines.
+_FORMULA = r"^[=+@\t\r]|^-[^0-9.\t\n\x0c\r ]"
 _FORMULA_FIRST = (61, 43, 64, 9, 13, 45)  # = + @ TAB CR -
 _WS = " \t\r\n\x0b\x0c"
 _STRING_COLUMNS = [

@@ -37,19 +37,17 @@ import pyarrow.parquet as pq
 from wandr.events import EVENT_SCHEMA, TIME_COLUMNS
 from wandr.validation import csvfile, parallel, times
 from wandr.validation.columns import ColumnMap, Sniffed
-from wandr.validation.csvfile import _STRING_COLUMNS, _WS
+from wandr.validation.csvfile import _FORMULA, _STRING_COLUMNS, _WS
 from wandr.validation.parallel import ChunkOutput, NotFastPath
 from wandr.validation.report import Limits, Report
 
-# RE2's `\s` (the general path's regex) is [\t\n\f\r ]; Rust's is Unicode-wide, so spell it.
-_FORMULA = r"^[=+@\t\r]|^-[^0-9.\t\n\x0c\r ]"
 _BATCH_ROWS = 131_072
 _FLUSH_ROWS = 524_288  # good rows per day-file write: bounds memory, keeps files few
 _READ_BYTES = 16 << 20
 # Written as the DuckDB-written day files are: a dictionary only where values repeat (ids
 # are nearly all distinct: a dictionary there is hashing and a fallback), statistics on the
-# times (what queries filter on), and no Arrow schema, so polars' large_string text reads
-# back as the lake's `string` without a cast (a copy of every value).
+# times (what queries filter on), and no Arrow schema, so polars' string views (handed over
+# without a copy) read back as the lake's `string`.
 _DICTIONARY_COLUMNS = [n for n in _STRING_COLUMNS if n not in ("event_id", "person_id")] + [
     "upload_id",
     "face_score",
