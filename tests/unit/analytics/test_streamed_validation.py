@@ -87,6 +87,19 @@ def test_odd_values_are_read_as_duckdb_reads_them(tmp_path: Path) -> None:
     _same_as_general(tmp_path, HEADER + "\n".join(rows) + "\n")
 
 
+@pytest.mark.parametrize("remembered", [10_000, 3])
+def test_odd_values_repeated_across_batches_read_alike_remembered_or_not(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, remembered: int
+) -> None:
+    monkeypatch.setattr(streamed, "_BATCH_ROWS", 16)
+    monkeypatch.setattr(streamed, "_REMEMBERED_VALUES", remembered)
+    rows = _well_formed_rows()[:120]
+    odd = ["not-a-date", " 1709280000 ", "2024-03-01T10:00:00Z", "1_709_280_000", "N/A"]
+    for k in range(0, 120, 7):  # the same few odd texts in every batch, in both columns
+        rows[k] = f"o{k},p{k % 5},c1,{odd[k % 5]},{odd[(k + 2) % 5]},{odd[k % 4]},red"
+    _same_as_general(tmp_path, HEADER + "\n".join(rows) + "\n")
+
+
 def test_repeats_keep_the_first_good_row_of_each_id(tmp_path: Path) -> None:
     rows = _well_formed_rows()[:50]
     rows[20] = "e10,,c1,1709280000,1709280060,0.5,red"  # a bad row repeating e10
