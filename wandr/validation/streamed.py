@@ -35,7 +35,7 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from wandr.events import EVENT_SCHEMA, TIME_COLUMNS
-from wandr.validation import csvfile, parallel, times
+from wandr.validation import csvfile, formulas, parallel, times
 from wandr.validation.columns import ColumnMap, Sniffed
 from wandr.validation.csvfile import _FORMULA, _STRING_COLUMNS, _WS
 from wandr.validation.parallel import ChunkOutput, NotFastPath
@@ -179,8 +179,8 @@ class _Reader:
     def batches(self, repeated: pl.Series) -> Iterator[pl.DataFrame]:
         """The rows with the per-row work that every row needs done by the streaming engine:
         the raw columns, trimmed person (`_pid`), epoch milliseconds (`_m_*`), face score
-        (`_fs`), formula flags (`_fx`, one bit per `_STRING_COLUMNS`), held (a repeated id),
-        unknown columns as JSON (`_extra`) and an empty last field (`_short`)."""
+        (`_fs`), held (a repeated id), unknown columns as JSON (`_extra`) and an empty last
+        field (`_short`). The formula flags come later (`_formula_bits`)."""
         b = self.by_name
         person = pl.col(b["person_id"]).str.strip_chars(_WS)
         columns = [pl.col("_i"), pl.col("^c[0-9]+$"), person.alias("_pid")]
@@ -189,12 +189,6 @@ class _Reader:
         ]
         if "face_score" in b:
             columns.append(pl.col(b["face_score"]).cast(pl.Float64, strict=False).alias("_fs"))
-        flags = [
-            _formula(person if n == "person_id" else pl.col(b[n])).cast(pl.Int32) * (1 << k)
-            for k, n in enumerate(_STRING_COLUMNS)
-            if n in b
-        ]
-        columns.append(pl.sum_horizontal(flags).alias("_fx"))
         held = (
             self.stored_event_id().hash().is_in(repeated.implode())
             if len(repeated)
@@ -214,11 +208,24 @@ def _formula(column: pl.Expr) -> pl.Expr:
     return column.str.contains(_FORMULA).fill_null(False)
 
 
+def _formula_bits(batch: pl.DataFrame, reader: _Reader) -> pl.Series:
+    """`_fx`: one bit per `_STRING_COLUMNS` for text that looks like a formula (the person
+    as trimmed), from `formulas.flags`."""
+    bits = np.zeros(batch.height, np.int32)
+    for k, name in enumerate(_STRING_COLUMNS):
+        if name in reader.by_name:
+            text = batch.get_column("_pid" if name == "person_id" else reader.by_name[name])
+            bits |= formulas.flags(text).astype(np.int32) << k
+    return pl.Series("_fx", bits)
+
+
 def _settle(odd: _OddValues, batch: pl.DataFrame, reader: _Reader, limits: Limits) -> pl.DataFrame:
-    """A batch with its typed times (`_t_*`), score (`_score`), line, dwell, day (`dt`) and
-    `_code`: the first failing check, numbered as `csvfile.row_checks` orders them."""
+    """A batch with its formula flags (`_fx`), typed times (`_t_*`), score (`_score`), line,
+    dwell, day (`dt`) and `_code`: the first failing check, numbered as `csvfile.row_checks`
+    orders them."""
     b = reader.by_name
     frame = batch.with_columns(
+        _formula_bits(batch, reader),
         *[_timestamps(odd, batch, b[n], n).alias(f"_t_{n}") for n in TIME_COLUMNS if n in b],
         (pl.col("_i").cast(pl.Int64) + 2).alias("_line"),
     )
