@@ -37,7 +37,7 @@ import pyarrow.parquet as pq
 from wandr.events import EVENT_SCHEMA, TIME_COLUMNS
 from wandr.validation import csvfile, formulas, parallel, times
 from wandr.validation.columns import ColumnMap, Sniffed
-from wandr.validation.csvfile import _FORMULA, _STRING_COLUMNS, _WS
+from wandr.validation.csvfile import _STRING_COLUMNS, _WS
 from wandr.validation.parallel import ChunkOutput, NotFastPath
 from wandr.validation.report import Limits, Report
 
@@ -117,8 +117,9 @@ def _stream(
     writer = _DayWriter(os.path.join(out_dir, "_s"), reader, upload_id)
     odd = _OddValues(con)
     try:
-        for batch in reader.batches(reader.repeated_ids()):
-            rows = _drop_blank_lines(_settle(odd, batch, reader, limits), blank_lines)
+        repeated = reader.repeated_ids()
+        for batch in reader.batches():
+            rows = _drop_blank_lines(_settle(odd, batch, reader, limits, repeated), blank_lines)
             good = rows.get_column("_code").is_null()
             _count(out, rows, good)
             writer.add(rows, good & ~rows.get_column("_held"))
@@ -154,10 +155,6 @@ class _Reader:
             **options,
         )
 
-    def stored_event_id(self) -> pl.Expr:
-        raw = pl.col(self.by_name["event_id"])
-        return pl.when(_formula(raw)).then("'" + raw).otherwise(raw)
-
     def repeated_ids(self) -> pl.Series:
         """Hashes of the stored event_ids seen more than once (a collision only holds back a
         few more rows; `parallel.finish` compares the ids themselves). One sort of all the
@@ -165,22 +162,20 @@ class _Reader:
         bigger than the caches (10 M rows: 4.3 -> 3.4 CPU-s, 170 MB less memory)."""
         if "event_id" not in self.by_name:
             return pl.Series("h", [], pl.UInt64)
-        hashes = np.sort(
-            self.scan()
-            .select(self.stored_event_id().hash().alias("h"))
-            .drop_nulls()
-            .collect(engine="streaming")
-            .get_column("h")
-            .to_numpy()
-        )
+        ids = self.scan().select(self.by_name["event_id"])
+        parts = [
+            _id_hashes(raw, formulas.flags(raw)).drop_nulls().to_numpy()
+            for raw in (batch.to_series() for batch in ids.collect_batches(chunk_size=1 << 20))
+        ]
+        hashes = np.sort(np.concatenate(parts)) if parts else np.zeros(0, np.uint64)
         repeated = hashes[1:][hashes[1:] == hashes[:-1]]
         return pl.Series("h", np.unique(repeated), pl.UInt64)
 
-    def batches(self, repeated: pl.Series) -> Iterator[pl.DataFrame]:
+    def batches(self) -> Iterator[pl.DataFrame]:
         """The rows with the per-row work that every row needs done by the streaming engine:
         the raw columns, trimmed person (`_pid`), epoch milliseconds (`_m_*`), face score
-        (`_fs`), held (a repeated id), unknown columns as JSON (`_extra`) and an empty last
-        field (`_short`). The formula flags come later (`_formula_bits`)."""
+        (`_fs`), unknown columns as JSON (`_extra`) and an empty last field (`_short`). The
+        formula flags and the repeated ids come later (`_settle`)."""
         b = self.by_name
         person = pl.col(b["person_id"]).str.strip_chars(_WS)
         columns = [pl.col("_i"), pl.col("^c[0-9]+$"), person.alias("_pid")]
@@ -189,12 +184,6 @@ class _Reader:
         ]
         if "face_score" in b:
             columns.append(pl.col(b["face_score"]).cast(pl.Float64, strict=False).alias("_fs"))
-        held = (
-            self.stored_event_id().hash().is_in(repeated.implode())
-            if len(repeated)
-            else pl.lit(False)
-        )
-        columns.append(held.fill_null(False).alias("_held"))
         if self.cmap.unknown:
             extra = pl.struct([pl.col(f"c{i}").alias(n) for i, n in self.cmap.unknown.items()])
             columns.append(extra.struct.json_encode().alias("_extra"))
@@ -203,9 +192,15 @@ class _Reader:
         yield from frame.collect_batches(chunk_size=_BATCH_ROWS)
 
 
-def _formula(column: pl.Expr) -> pl.Expr:
-    """True when a text value would run as a spreadsheet formula (csvfile.formula_flag)."""
-    return column.str.contains(_FORMULA).fill_null(False)
+def _id_hashes(raw: pl.Series, formula: np.ndarray) -> pl.Series:
+    """The hash of each event_id as stored (a formula gets a leading '), null without one.
+    Equal stored ids, equal hashes; a collision only holds back a few more rows, as
+    `parallel.finish` compares the ids themselves."""
+    hashes = raw.hash()
+    if formula.any():
+        where = pl.Series(np.flatnonzero(formula), dtype=pl.UInt32)
+        hashes = hashes.scatter(where, ("'" + raw.gather(where)).hash())
+    return pl.select(pl.when(raw.is_not_null()).then(hashes)).to_series()
 
 
 def _formula_bits(batch: pl.DataFrame, reader: _Reader) -> pl.Series:
@@ -219,13 +214,23 @@ def _formula_bits(batch: pl.DataFrame, reader: _Reader) -> pl.Series:
     return pl.Series("_fx", bits)
 
 
-def _settle(odd: _OddValues, batch: pl.DataFrame, reader: _Reader, limits: Limits) -> pl.DataFrame:
-    """A batch with its formula flags (`_fx`), typed times (`_t_*`), score (`_score`), line,
-    dwell, day (`dt`) and `_code`: the first failing check, numbered as `csvfile.row_checks`
-    orders them."""
+def _settle(
+    odd: _OddValues, batch: pl.DataFrame, reader: _Reader, limits: Limits, repeated: pl.Series
+) -> pl.DataFrame:
+    """A batch with its formula flags (`_fx`), held (`_held`: its event_id hash is in
+    `repeated`), typed times (`_t_*`), score (`_score`), line, dwell, day (`dt`) and
+    `_code`: the first failing check, numbered as `csvfile.row_checks` orders them."""
     b = reader.by_name
+    fx = _formula_bits(batch, reader)
+    if "event_id" in b and len(repeated):
+        raw = batch.get_column(b["event_id"])
+        event_formula = (fx.to_numpy() & (1 << _STRING_COLUMNS.index("event_id"))) != 0
+        held = _id_hashes(raw, event_formula).is_in(repeated.implode()).fill_null(False)
+    else:
+        held = pl.repeat(False, batch.height, eager=True)
     frame = batch.with_columns(
-        _formula_bits(batch, reader),
+        fx,
+        held.alias("_held"),
         *[_timestamps(odd, batch, b[n], n).alias(f"_t_{n}") for n in TIME_COLUMNS if n in b],
         (pl.col("_i").cast(pl.Int64) + 2).alias("_line"),
     )
