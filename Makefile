@@ -23,12 +23,15 @@ system:
 	@command -v chromium >/dev/null && command -v ffprobe >/dev/null || { \
 	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium ffmpeg; }
 
+# --compile-bytecode: uv does not write .pyc files by default, and with
+# PYTHONDONTWRITEBYTECODE nothing else does, so every process compiled what it imported
+# (3.6 s to import the ingest code; 1.0 s with the bytecode written once here).
 python: .venv/.installed
 .venv/.installed: requirements.lock requirements-nodeps.txt pyproject.toml
 	@test -x $(PY) || python3 -m venv .venv
 	@test -x $(UV) || .venv/bin/pip install -q uv==0.13.8
-	$(UV) pip install -q --python $(PY) -r requirements.lock
-	$(UV) pip install -q --python $(PY) --no-deps -r requirements-nodeps.txt
+	$(UV) pip install -q --compile-bytecode --python $(PY) -r requirements.lock
+	$(UV) pip install -q --compile-bytecode --python $(PY) --no-deps -r requirements-nodeps.txt
 	# torch: the CPU wheel (only used once, to export the re-ID embedding to ONNX)
 	$(UV) pip install -q --python $(PY) --no-deps --find-links /opt/wheels "torch==2.13.0" \
 	  || $(UV) pip install -q --python $(PY) --no-deps --index-url https://download.pytorch.org/whl/cpu "torch==2.13.0"
