@@ -848,24 +848,25 @@ def _islands(events: _Events, lr: _LevelRows) -> tuple[np.ndarray, np.ndarray, n
 def _day_pieces(
     key: np.ndarray, start: np.ndarray, end: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Islands cut at midnight as (key, epoch day, first minute of day, end minute of day).
-    Few islands cross midnight, so only those are repeated into one piece per day."""
+    """Islands cut at midnight as (key, epoch day, first minute of day, end minute of day):
+    each island's piece of its first day, then the pieces of the later days of the few that
+    cross midnight (no island is picked out or copied for the common case)."""
     per_day = occupancy.MINUTES_PER_DAY
     first_day, last_day = start // per_day, (end - 1) // per_day
+    lo = start - first_day * per_day
+    hi = np.minimum(end - first_day * per_day, per_day)
     cross = np.flatnonzero(last_day > first_day)
-    pieces = last_day[cross] - first_day[cross] + 1
-    island = np.repeat(cross, pieces)
-    nth = np.arange(len(island)) - np.repeat(np.cumsum(pieces) - pieces, pieces)
+    if not len(cross):
+        return key, first_day, lo, hi
+    later = last_day[cross] - first_day[cross]  # pieces after the first
+    island = np.repeat(cross, later)
+    nth = np.arange(1, len(island) + 1) - np.repeat(np.cumsum(later) - later, later)
     day = first_day[island] + nth
-    lo = np.maximum(start[island] - day * per_day, 0)
-    hi = np.minimum(end[island] - day * per_day, per_day)
-    one = last_day == first_day
-    day_one = first_day[one]
     return (
-        np.r_[key[one], key[island]],
-        np.r_[day_one, day],
-        np.r_[start[one] - day_one * per_day, lo],
-        np.r_[end[one] - day_one * per_day, hi],
+        np.concatenate([key, key[island]]),
+        np.concatenate([first_day, day]),
+        np.concatenate([lo, np.zeros(len(island), lo.dtype)]),
+        np.concatenate([hi, np.minimum(end[island] - day * per_day, per_day)]),
     )
 
 
