@@ -35,8 +35,8 @@ def _cpu_s() -> float:
 def wandr_pipeline(path: str) -> str:
     """Validate -> stage -> commit -> aggregate, timed from the file to the written
     aggregates: the work of the ingest workflow's steps on a warm worker. The child's wall
-    time also counts starting Python and importing the libraries (about 3 s here, most of
-    it pandas, which pyarrow.dataset imports)."""
+    time also counts starting Python and importing the libraries (about 1 s here with the
+    bytecode `make setup` writes; pyarrow.dataset imports pandas)."""
     from pyarrow import fs as pafs
 
     from wandr import aggregates
@@ -170,7 +170,7 @@ def _child(which: str, path: str) -> None:
     wall = time.perf_counter() - t0
     usage = resource.getrusage(resource.RUSAGE_SELF)
     peak_mb = usage.ru_maxrss / 1024
-    cpu = usage.ru_utime + usage.ru_stime
+    cpu = _cpu_s()
     load = os.getloadavg()[0]
     print(f"RESULT|{wall:.1f}|{peak_mb:.0f}|{cpu:.1f}|{detail}; load {load:.1f}")
 
